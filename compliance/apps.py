@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+class ComplianceConfig(AppConfig):
+    name = "compliance"
+    verbose_name = "Compliance"
+
+    def ready(self):
+        from . import services
+
+        # Permissions exist only after every app has migrated, so the role groups
+        # are brought in line after each migrate run (idempotent).
+        post_migrate.connect(services.roles_sync_from_signal, dispatch_uid="compliance.roles_sync")

@@ -1,0 +1,20 @@
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    role = serializers.CharField(allow_null=True)
+    time_zone = serializers.CharField()
+
+
+class MeApi(APIView):
+    """Who the caller is: lets an integration check its token."""
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request):
+        user = request.user
+        data = {"username": user.username, "role": user.role, "time_zone": user.time_zone}
+        return Response(MeSerializer(data).data)

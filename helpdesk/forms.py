@@ -1,0 +1,20 @@
+import zoneinfo
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+
+
+class LoginForm(AuthenticationForm):
+    def confirm_login_allowed(self, user):
+        super().confirm_login_allowed(user)
+        if not user.has_perm("helpdesk.use_app"):
+            raise forms.ValidationError(
+                "This account is for the API only; use a token with /api/v1/.", code="api_only"
+            )
+
+
+class TimeZoneForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label="Show times in",
+        choices=[(z, z) for z in sorted(zoneinfo.available_timezones())],
+    )

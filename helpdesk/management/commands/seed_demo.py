@@ -1,0 +1,52 @@
+import random
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from helpdesk.demo import DEMO_PASSWORD, seed_users
+
+
+class Progress:
+    """A one-line text progress bar on the command's stderr."""
+
+    WIDTH = 30
+
+    def __init__(self, stream, total):
+        self.stream, self.total, self.done = stream, total, 0
+
+    def step(self, label):
+        self.done += 1
+        filled = self.WIDTH * self.done // self.total
+        bar = "#" * filled + "-" * (self.WIDTH - filled)
+        end = "\n" if self.done == self.total else ""
+        self.stream.write(f"\r[{bar}] {self.done}/{self.total} {label:<30}", ending=end)
+        self.stream.flush()
+
+
+class Command(BaseCommand):
+    help = "Fill the database with deterministic demo data and print the logins it made."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--seed", type=int, default=1, help="random seed (same seed, same data)")
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing when the database already has users"
+        )
+
+    def handle(self, *args, seed, if_empty, **options):
+        if seed < 0:
+            raise CommandError("--seed must be zero or more")
+        if if_empty and get_user_model().objects.exists():
+            self.stdout.write("The database already has data; seed_demo left it alone.")
+            return
+        rng = random.Random(seed)
+        steps = [("users and roles", lambda: seed_users(rng))]
+        progress = Progress(self.stderr, len(steps))
+        with transaction.atomic():
+            results = {}
+            for label, step in steps:
+                results[label] = step()
+                progress.step(label)
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for username, role, extra in results["users and roles"]:
+            self.stdout.write(f"  {username:<14} {role:<12} {extra}")

@@ -1,0 +1,47 @@
+import zoneinfo
+from functools import cached_property
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from compliance.models import ROLE_ORDER, Role
+
+
+def validate_time_zone(value):
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError("%(value)s is not an IANA time zone name.", params={"value": value})
+
+
+class User(AbstractUser):
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="IANA name, e.g. Europe/Dublin; every time is shown in this zone.",
+    )
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        permissions = [
+            ("use_app", "Can work in the browser workspace"),
+            ("use_api", "Can use the REST API"),
+        ]
+
+    @cached_property
+    def role(self):
+        """The most powerful role the user holds, or None."""
+        if self.is_superuser:
+            return Role.ADMIN
+        held = set(self.groups.values_list("name", flat=True))
+        return next((r for r in ROLE_ORDER if r.label in held), None)
+
+
+class Heartbeat(models.Model):
+    """Last time a named background component was seen doing work."""
+
+    name = models.CharField(max_length=40, unique=True)
+    seen_at = models.DateTimeField()
+
+    def __str__(self):
+        return f"{self.name} @ {self.seen_at:%Y-%m-%d %H:%M:%S} UTC"

@@ -1,0 +1,38 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from compliance.models import Role
+
+from .forms import TimeZoneForm
+from .selectors import health_status
+from .services import user_set_time_zone
+
+
+@login_required
+def home(request):
+    """Send each role to its place."""
+    role = request.user.role
+    if role == Role.ADMIN:
+        return redirect("admin:index")
+    return render(request, "helpdesk/home.html", {"role": role})
+
+
+@login_required
+def preferences(request):
+    form = TimeZoneForm(request.POST or None, initial={"time_zone": request.user.time_zone})
+    if request.method == "POST" and form.is_valid():
+        user_set_time_zone(user=request.user, time_zone=form.cleaned_data["time_zone"], actor=request.user)
+        messages.success(request, f"Times are now shown in {form.cleaned_data['time_zone']}.")
+        return redirect("preferences")
+    return render(request, "helpdesk/preferences.html", {"form": form})
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    status = health_status()
+    return JsonResponse(status, status=200 if status["ok"] else 503)
