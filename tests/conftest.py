@@ -77,3 +77,28 @@ def browser_type_launch_args(browser_type_launch_args):
 def page(page):
     page.set_default_timeout(10_000)
     return page
+
+
+SCREENSHOTS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "docs", "screenshots")
+
+
+@pytest.fixture
+def check_page():
+    """Assert the page has no serious or critical axe-core violations; optionally save a screenshot."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def check(page, screenshot=None):
+        results = axe.run(page)
+        bad = [
+            f"{v['id']} ({v['impact']}): {v['help']}"
+            for v in results.response["violations"]
+            if v["impact"] in {"serious", "critical"}
+        ]
+        assert not bad, f"accessibility violations on {page.url}: {bad}"
+        if screenshot:
+            os.makedirs(SCREENSHOTS, exist_ok=True)
+            page.screenshot(path=os.path.join(SCREENSHOTS, f"{screenshot}.png"))
+
+    return check
