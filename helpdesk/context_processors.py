@@ -10,6 +10,8 @@ def viewer(request):
     nav = []
     if user.is_authenticated:
         nav.append(("Home", reverse("home")))
+        if user.has_perm("regions.view_coverage"):
+            nav.append(("Coverage", reverse("coverage")))
         if user.role == Role.ADMIN or user.is_staff:
             nav.append(("Admin", reverse("admin:index")))
         nav.append(("API docs", reverse("api-docs")))

@@ -2,13 +2,31 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from regions import apis as regions_apis
 
 from . import views
 from .apis import MeApi
 from .forms import LoginForm
 
+router = DefaultRouter()
+router.register("regions", regions_apis.RegionViewSet)
+router.register("vendors", regions_apis.VendorViewSet)
+router.register("teams", regions_apis.TeamViewSet)
+router.register("agents", regions_apis.AgentViewSet)
+router.register("agent-languages", regions_apis.AgentLanguageViewSet)
+router.register("shift-patterns", regions_apis.ShiftPatternViewSet)
+router.register("shift-days", regions_apis.ShiftDayViewSet)
+router.register("rotations", regions_apis.RotationViewSet)
+router.register("rotation-steps", regions_apis.RotationStepViewSet)
+router.register("sourcing-rules", regions_apis.SourcingRuleViewSet)
+
 api_v1 = [
     path("me/", MeApi.as_view(), name="me"),
+    path("coverage/", regions_apis.CoverageApi.as_view(), name="coverage"),
+    path("staffing/", regions_apis.StaffingApi.as_view(), name="staffing"),
+    *router.urls,
 ]
 
 urlpatterns = [
@@ -21,6 +39,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("me/preferences/", views.preferences, name="preferences"),
     path("healthz", views.healthz, name="healthz"),
+    path("", include("regions.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

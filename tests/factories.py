@@ -24,3 +24,56 @@ class UserFactory(factory.django.DjangoModelFactory):
     def role(user, create, extracted, **kwargs):
         if create and extracted:
             role_grant(user=user, role=Role(extracted))
+
+
+class RegionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "regions.Region"
+        django_get_or_create = ("code",)
+
+    code = "dub"
+    name = "Dublin"
+    time_zone = "Europe/Dublin"
+    country = "IE"
+    residency_zone = "EU"
+
+
+class VendorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "regions.Vendor"
+        django_get_or_create = ("name",)
+
+    name = "Meridian"
+    kind = "in_house"
+
+
+class TeamFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "regions.Team"
+        django_get_or_create = ("code",)
+
+    code = factory.Sequence(lambda n: f"team{n}")
+    name = factory.LazyAttribute(lambda t: f"Team {t.code}")
+    region = factory.SubFactory(RegionFactory)
+    tier = 1
+    vendor = factory.SubFactory(VendorFactory)
+    min_headcount = 0
+
+
+class AgentFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "regions.Agent"
+
+    user = factory.SubFactory(UserFactory, role="agent")
+    team = factory.SubFactory(TeamFactory)
+    tier = factory.LazyAttribute(lambda a: a.team.tier)
+
+
+def shift_pattern(team, hours, *, weekdays=range(7), valid_from="2020-01-01", **kwargs):
+    """A pattern for TEAM working HOURS ("22:00-06:00") on WEEKDAYS (0 = Monday)."""
+    from regions.models import ShiftDay, ShiftPattern
+
+    start, end = hours.split("-")
+    pattern = ShiftPattern.objects.create(team=team, name=hours, valid_from=valid_from, **kwargs)
+    ShiftDay.objects.bulk_create(ShiftDay(pattern=pattern, weekday=d, start=start, end=end) for d in weekdays)
+    return ShiftPattern.objects.get(pk=pattern.pk)

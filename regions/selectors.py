@@ -1,0 +1,97 @@
+"""Who works when: shift intervals, on-shift checks, boundaries and the rotation."""
+
+import datetime as dt
+
+from django.db.models import Count, Prefetch
+
+from .models import Region, RegionStatus, RotationStep, ShiftPattern, SourcingRule, Team
+
+DAY = dt.timedelta(days=1)
+
+
+def team_list(*, tier=None):
+    """Teams with everything shift arithmetic needs, in a fixed number of queries."""
+    teams = (
+        Team.objects.select_related("region", "vendor")
+        .prefetch_related(
+            Prefetch("shift_patterns", queryset=ShiftPattern.objects.prefetch_related("days")),
+            "region__holiday_overrides",
+        )
+        .annotate(headcount=Count("members", distinct=True))
+    )
+    return teams.filter(tier=tier) if tier is not None else teams
+
+
+def region_list():
+    return Region.objects.all()
+
+
+def _merge(intervals):
+    merged = []
+    for start, end in sorted(intervals):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def team_shifts(team, start, end):
+    """UTC (start, end) intervals of TEAM's shifts that overlap [START, END), merged.
+
+    TEAM should come from team_list() so patterns, days and holidays are prefetched.
+    """
+    region = team.region
+    overrides = {h.date: h for h in region.holiday_overrides.all()}
+    # A shift that started the local day before START may still be running.
+    day = start.astimezone(region.zone).date() - DAY
+    last = end.astimezone(region.zone).date()
+    found = []
+    while day <= last:
+        for pattern in team.shift_patterns.all():
+            instants = pattern.instants_on(day, region, overrides)
+            if instants and instants[0] < end and instants[1] > start:
+                found.append(instants)
+        day += DAY
+    return _merge(found)
+
+
+def team_on_shift(team, at):
+    return any(s <= at < e for s, e in team_shifts(team, at - DAY, at + dt.timedelta(seconds=1)))
+
+
+def team_next_boundary(team, after, horizon_days=14):
+    """The first shift start or end strictly after AFTER: (instant, "start"|"end"), or None."""
+    boundaries = []
+    for start, end in team_shifts(team, after - 2 * DAY, after + horizon_days * DAY):
+        boundaries += [(start, "start"), (end, "end")]
+    return min((b for b in boundaries if b[0] > after), default=None)
+
+
+def rotation_teams(tier):
+    steps = (
+        RotationStep.objects.filter(rotation__tier=tier)
+        .order_by("position")
+        .values_list("team_id", flat=True)
+    )
+    order = list(steps)
+    teams = {t.id: t for t in team_list().filter(id__in=order)}
+    return [teams[i] for i in order]
+
+
+def rotation_next_team(*, tier, after_team, at):
+    """The team that takes over from AFTER_TEAM at instant AT: the next in the tier's
+    rotation that is on shift then and whose region is not down, or None."""
+    teams = rotation_teams(tier)
+    ids = [t.id for t in teams]
+    position = ids.index(after_team.id) if after_team.id in ids else -1
+    for team in teams[position + 1 :] + teams[: max(position, 0)]:
+        if team.id != after_team.id and team.region.status != RegionStatus.DOWN and team_on_shift(team, at):
+            return team
+    return None
+
+
+def sourcing_regions(tier):
+    """Regions preferred for TIER, most preferred first."""
+    rules = SourcingRule.objects.filter(tier=tier).select_related("region").order_by("preference")
+    return [rule.region for rule in rules]
