@@ -1,75 +1,102 @@
-"""Demo users for `seed_demo`: one lead and two agents per region, an admin, an API bot."""
+"""Demo users for `seed_demo`: an admin, a lead per region, 42 agents in seven teams, an API bot."""
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from rest_framework.authtoken.models import Token
 
 from compliance.models import Role
 from compliance.services import role_grant
+from regions import demo as regions_demo
 
 DEMO_PASSWORD = "meridian-demo"
 
-# (region code, IANA zone, first names to draw from, last names to draw from)
-DEMO_REGIONS = [
-    (
-        "mnl",
+# region code -> (IANA zone, first names, last names) to draw demo people from
+PEOPLE = {
+    "mnl": (
         "Asia/Manila",
-        ["Maria", "Jose", "Andrea", "Paolo", "Liza"],
-        ["Santos", "Reyes", "Cruz", "Bautista"],
+        ["Maria", "Jose", "Andrea", "Paolo", "Liza", "Ramon", "Grace"],
+        ["Santos", "Reyes", "Cruz", "Bautista", "Garcia"],
     ),
-    (
-        "dub",
+    "dub": (
         "Europe/Dublin",
-        ["Aoife", "Cian", "Niamh", "Darragh", "Saoirse"],
-        ["Byrne", "Murphy", "Kelly", "Walsh"],
+        ["Aoife", "Cian", "Niamh", "Darragh", "Saoirse", "Conor"],
+        ["Byrne", "Murphy", "Kelly", "Walsh", "Ryan"],
     ),
-    (
-        "mex",
+    "mex": (
         "America/Mexico_City",
-        ["Diego", "Ximena", "Mateo", "Valeria"],
+        ["Diego", "Ximena", "Mateo", "Valeria", "Sofía", "Emiliano"],
         ["Ramírez", "Hernández", "López", "Cruz"],
     ),
-    (
-        "krk",
+    "krk": (
         "Europe/Warsaw",
-        ["Kasia", "Piotr", "Zofia", "Jakub"],
+        ["Kasia", "Piotr", "Zofia", "Jakub", "Marta"],
         ["Nowak", "Kowalski", "Wiśniewska", "Wójcik"],
     ),
-]
+}
 
 
-def _user(username, *, first, last, time_zone, role):
-    user, created = get_user_model().objects.get_or_create(
+def _user(username, *, first, last, time_zone, role, password_hash):
+    user, _ = get_user_model().objects.get_or_create(
         username=username,
         defaults={
             "first_name": first,
             "last_name": last,
             "email": f"{username}@meridian.example",
             "time_zone": time_zone,
+            "password": password_hash,
         },
     )
-    if created:
-        user.set_password(DEMO_PASSWORD)
-        user.save(update_fields=["password"])
     role_grant(user=user, role=role)
     return user
 
 
-def seed_users(rng):
-    """Create the demo logins; returns [(username, role label, zone)] in creation order."""
-    logins = []
-    admin = _user("admin", first="Ada", last="Admin", time_zone="UTC", role=Role.ADMIN)
-    logins.append((admin.username, Role.ADMIN.label, admin.time_zone))
-    for code, zone, firsts, lasts in DEMO_REGIONS:
-        for username, role in (
-            (f"lead.{code}", Role.LEAD),
-            (f"agent1.{code}", Role.AGENT),
-            (f"agent2.{code}", Role.AGENT),
-        ):
-            user = _user(
-                username, first=rng.choice(firsts), last=rng.choice(lasts), time_zone=zone, role=role
-            )
-            logins.append((user.username, role.label, zone))
-    bot = _user("api.bot", first="API", last="Bot", time_zone="UTC", role=Role.INTEGRATION)
-    Token.objects.get_or_create(user=bot)
-    logins.append((bot.username, Role.INTEGRATION.label, "token: " + bot.auth_token.key))
+def progress_steps():
+    """How many times seed_people calls its PROGRESS callback."""
+    return 2 + len(regions_demo.team_sizes())
+
+
+def seed_people(rng, progress):
+    """Create the demo logins and agent profiles; returns [(username, role label, detail)] worth printing."""
+    # One hash for every demo account: hashing is deliberately slow.
+    password_hash = make_password(DEMO_PASSWORD)
+
+    def person(region_code, username, role):
+        zone, firsts, lasts = PEOPLE[region_code]
+        first, last = rng.choice(firsts), rng.choice(lasts)
+        return _user(username, first=first, last=last, time_zone=zone, role=role, password_hash=password_hash)
+
+    teams = regions_demo.seed_configuration()
+    progress("regions, teams and shifts")
+    logins = [("admin", Role.ADMIN.label, "Django admin, all pages")]
+    _user("admin", first="Ada", last="Admin", time_zone="UTC", role=Role.ADMIN, password_hash=password_hash)
+
+    leads = {code: person(code, f"lead.{code}", Role.LEAD) for code in PEOPLE}
+    for code, lead in leads.items():
+        logins.append((lead.username, Role.LEAD.label, f"leads every {regions_demo.REGION_NAMES[code]} team"))
+    numbers = dict.fromkeys(PEOPLE, 0)
+    for team_code, region_code, size in regions_demo.team_sizes():
+        team = teams[team_code]
+        team.leads.add(leads[region_code])
+        for _ in range(size):
+            numbers[region_code] += 1
+            username = f"agent{numbers[region_code]}.{region_code}"
+            user = person(region_code, username, Role.AGENT)
+            regions_demo.seed_agent(rng, user=user, team=team)
+            if numbers[region_code] <= 2:
+                logins.append((username, Role.AGENT.label, team.name))
+        progress(f"agents of {team.code}")
+    extra = sum(numbers.values()) - 2 * len(numbers)
+    logins.append((f"agent3.mnl … agent{numbers['mnl']}.mnl etc.", Role.AGENT.label, f"{extra} more agents"))
+
+    bot = _user(
+        "api.bot",
+        first="API",
+        last="Bot",
+        time_zone="UTC",
+        role=Role.INTEGRATION,
+        password_hash=password_hash,
+    )
+    token, _ = Token.objects.get_or_create(user=bot)
+    logins.append((bot.username, Role.INTEGRATION.label, f"API token {token.key}"))
+    progress("admin and API bot")
     return logins

@@ -60,9 +60,9 @@ class RegionForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("new_status") != self.instance.status and self.instance.pk:
-            if not cleaned.get("status_change_reason", "").strip():
-                self.add_error("status_change_reason", "Say why the region's status changes.")
+        changing = self.instance.pk and cleaned.get("new_status") != self.instance.status
+        if changing and not cleaned.get("status_change_reason", "").strip():
+            self.add_error("status_change_reason", "Say why the region's status changes.")
         return cleaned
 
 

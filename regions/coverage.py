@@ -25,26 +25,30 @@ def _tier_shifts(tier, start, end):
     return [(team, team_shifts(team, start, end)) for team in team_list(tier=tier)]
 
 
-def _min_overlap(tier):
+def _rotation_rules(tier):
+    """(minimum overlap in minutes, whether hours without a team are gaps) for TIER."""
     rotation = Rotation.objects.filter(tier=tier).first()
-    return rotation.min_overlap_minutes if rotation else DEFAULT_MIN_OVERLAP
+    if rotation is None:
+        return DEFAULT_MIN_OVERLAP, True
+    return rotation.min_overlap_minutes, rotation.around_the_clock
 
 
 def coverage_check(*, tier, start, days=7):
     """Every coverage problem of TIER in [START, START + DAYS), in time order."""
     end = start + days * DAY
     shifts = _tier_shifts(tier, start, end)
+    min_overlap, around_the_clock = _rotation_rules(tier)
     issues = []
 
     cursor = start
     for s, e in sorted(i for _, intervals in shifts for i in intervals):
-        if s > cursor:
+        if s > cursor and around_the_clock:
             issues.append(CoverageIssue("gap", tier, cursor, s, f"No Tier {tier} team on shift"))
         cursor = max(cursor, e)
-    if cursor < end:
+    if cursor < end and around_the_clock:
         issues.append(CoverageIssue("gap", tier, cursor, end, f"No Tier {tier} team on shift"))
 
-    minimum = dt.timedelta(minutes=_min_overlap(tier))
+    minimum = dt.timedelta(minutes=min_overlap)
     for team, intervals in shifts:
         others = [(t, s, e) for t, ivs in shifts if t.id != team.id for s, e in ivs]
         for leave_start, leave_end in intervals:
@@ -74,7 +78,8 @@ def coverage_check(*, tier, start, days=7):
                     tier,
                     intervals[0][0],
                     intervals[0][1],
-                    f"{team.name} has {team.headcount} agents, fewer than its minimum of {team.min_headcount}",
+                    f"{team.name} has {team.headcount} agents, "
+                    f"fewer than its minimum of {team.min_headcount}",
                     team.code,
                 )
             )
@@ -86,6 +91,7 @@ class Cell:
     start: dt.datetime
     teams: list = field(default_factory=list)
     gap: bool = False
+    closed: bool = False  # no team, but the tier is not served around the clock
     skipped: bool = False  # the local hour does not exist (clocks went forward)
     now: bool = False
     scheduled: int = 0
@@ -121,6 +127,7 @@ def coverage_grid(*, tier, first_day, zone, now, days=7):
     end = dt.datetime.combine(first_day + days * DAY, dt.time(), tzinfo=zone).astimezone(dt.UTC)
     shifts = _tier_shifts(tier, start - HOUR, end + HOUR)
     target, volumes = _staffing_model(tier)
+    _, around_the_clock = _rotation_rules(tier)
     rows = []
     for offset in range(days):
         day = first_day + offset * DAY
@@ -151,7 +158,9 @@ def coverage_grid(*, tier, first_day, zone, now, days=7):
                 if s > cursor:
                     break
                 cursor = max(cursor, e)
-            cell.gap = cursor < cell_end
+            uncovered = cursor < cell_end
+            cell.gap = uncovered and around_the_clock
+            cell.closed = uncovered and not around_the_clock
             cell.now = cell_start <= now < cell_end
             if target is not None:
                 volume = volumes.get((cell_start.weekday(), cell_start.hour), 0)

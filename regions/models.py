@@ -114,6 +114,9 @@ class RegionStatusChange(models.Model):
         ordering = ["-changed_at"]
         get_latest_by = "changed_at"
 
+    def __str__(self):
+        return f"{self.region.code}: {self.from_status} -> {self.to_status} ({self.reason})"
+
 
 class Vendor(models.Model):
     class Kind(models.TextChoices):
@@ -280,6 +283,10 @@ class Rotation(models.Model):
     """The follow-the-sun order of teams for one tier."""
 
     tier = models.PositiveSmallIntegerField(choices=Tier.choices, unique=True)
+    around_the_clock = models.BooleanField(
+        default=True,
+        help_text="The tier must be covered 24x7; off: hours without a team are closed, not gaps",
+    )
     min_overlap_minutes = models.PositiveSmallIntegerField(
         default=60, validators=[MaxValueValidator(720)], help_text="Shortest acceptable handover overlap"
     )
@@ -345,6 +352,9 @@ class VolumeForecast(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["tier", "weekday", "hour"], name="one_forecast_per_hour"),
         ]
+
+    def __str__(self):
+        return f"Tier {self.tier} {self.get_weekday_display()} {self.hour:02d}:00 UTC: {self.tickets}"
 
 
 class StaffingTarget(models.Model):

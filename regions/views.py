@@ -2,6 +2,7 @@ import datetime as dt
 import zoneinfo
 
 from django import forms
+from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
@@ -18,6 +19,7 @@ class CoverageForm(forms.Form):
     start = forms.DateField(label="Week from", required=False)
 
 
+@login_required
 def coverage(request):
     """Leads and admins: who covers each hour of the week, per tier."""
     if not request.user.has_perm("regions.view_coverage"):
@@ -40,4 +42,6 @@ def coverage(request):
         "rows": coverage_grid(tier=tier, first_day=first_day, zone=zone, now=now),
         "issues": coverage_check(tier=tier, start=start, days=7),
     }
-    return render(request, "regions/coverage.html", context)
+    # Every time on the page, the problem list included, is shown in the chosen zone.
+    with timezone.override(zone):
+        return render(request, "regions/coverage.html", context)

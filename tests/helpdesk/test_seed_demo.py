@@ -42,3 +42,22 @@ def test_if_empty_leaves_existing_data_alone():
     _seed()
     out, _ = _seed("--if-empty")
     assert "left it alone" in out
+
+
+def test_demo_configuration_covers_tiers_1_and_2_around_the_clock_but_one_gap():
+    import datetime as dt
+
+    from regions.coverage import coverage_check
+    from regions.models import Agent, Team
+
+    _seed()
+    assert Agent.objects.count() >= 40
+    assert Team.objects.get(code="t1-mnl").vendor.kind == "bpo"
+    for start in (
+        dt.datetime(2026, 12, 1, tzinfo=dt.UTC),
+        dt.datetime(2027, 7, 1, tzinfo=dt.UTC),
+    ):  # GMT and IST
+        assert coverage_check(tier=1, start=start, days=7) == []
+        issues = coverage_check(tier=2, start=start, days=7)
+        assert [(i.kind, i.start.strftime("%a")) for i in issues] == [("gap", "Sun")]
+        assert coverage_check(tier=3, start=start, days=7) == []  # business hours: closed, not gaps

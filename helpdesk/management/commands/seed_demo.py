@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from helpdesk.demo import DEMO_PASSWORD, seed_users
+from helpdesk.demo import DEMO_PASSWORD, progress_steps, seed_people
 
 
 class Progress:
@@ -40,13 +40,9 @@ class Command(BaseCommand):
             self.stdout.write("The database already has data; seed_demo left it alone.")
             return
         rng = random.Random(seed)
-        steps = [("users and roles", lambda: seed_users(rng))]
-        progress = Progress(self.stderr, len(steps))
+        progress = Progress(self.stderr, progress_steps())
         with transaction.atomic():
-            results = {}
-            for label, step in steps:
-                results[label] = step()
-                progress.step(label)
+            logins = seed_people(rng, progress.step)
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
-        for username, role, extra in results["users and roles"]:
-            self.stdout.write(f"  {username:<14} {role:<12} {extra}")
+        for username, role, detail in logins:
+            self.stdout.write(f"  {username:<14} {role:<12} {detail}")
