@@ -20,6 +20,9 @@ class User(AbstractUser):
         validators=[validate_time_zone],
         help_text="IANA name, e.g. Europe/Dublin; every time is shown in this zone.",
     )
+    email_notifications = models.BooleanField(
+        default=False, help_text="Also send notifications by email (within the shift, like in-app ones)."
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

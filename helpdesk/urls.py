@@ -40,6 +40,7 @@ urlpatterns = [
     path("me/preferences/", views.preferences, name="preferences"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("regions.urls")),
+    path("", include("tickets.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -32,6 +32,22 @@ class ResidencyZone(models.TextChoices):
     AMER = "AMER", "Americas"
 
 
+# Where a customer's data may be handled, by the customer's country.
+_EU = (
+    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK IS LI NO CH GB".split()
+)
+_AMER = "US CA MX BR AR CL CO PE UY EC BO PY VE CR PA GT HN SV NI DO CU PR JM".split()
+
+
+def residency_zone_for(country):
+    """The residency zone of a customer in COUNTRY (APAC for every country not listed elsewhere)."""
+    if country in _EU:
+        return ResidencyZone.EU
+    if country in _AMER:
+        return ResidencyZone.AMER
+    return ResidencyZone.APAC
+
+
 class RegionStatus(models.TextChoices):
     OPERATIONAL = "operational", "Operational"
     DEGRADED = "degraded", "Degraded"

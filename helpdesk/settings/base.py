@@ -114,6 +114,8 @@ EMAIL_BACKEND = EMAIL.pop("EMAIL_BACKEND")
 globals().update(EMAIL)
 DEFAULT_FROM_EMAIL = env.raw("DEFAULT_FROM_EMAIL", "Meridian <support@meridian.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# Absolute links in emails.
+SITE_URL = env.raw("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -162,6 +164,8 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "helpdesk.tasks.heartbeat_record_task", "schedule": 60.0},
+    "sla-check": {"task": "tickets.tasks.sla_check_due_task", "schedule": 60.0},
+    "notifications": {"task": "tickets.tasks.notifications_deliver_due_task", "schedule": 60.0},
 }
 
 LOGGING = {

@@ -1,0 +1,1 @@
+"""REST API for tickets (filled in by the API work)."""

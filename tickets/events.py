@@ -1,0 +1,17 @@
+"""Timeline writes: every state change of a ticket is recorded through event_record."""
+
+from django.utils import timezone
+
+from .models import TicketEvent
+
+
+def event_record(*, ticket, kind, actor=None, summary="", body="", data=None, at=None):
+    return TicketEvent.objects.create(
+        ticket=ticket,
+        kind=kind,
+        actor=actor,
+        summary=summary[:300],
+        body=body,
+        data=data or {},
+        created_at=at or timezone.now(),
+    )

@@ -1,0 +1,382 @@
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+
+from regions.models import Region, Team, Tier, residency_zone_for, validate_country, validate_time_zone
+
+
+class Customer(models.Model):
+    """One person writing to support; one history across every channel."""
+
+    name = models.CharField(max_length=120)
+    email = models.EmailField(unique=True)
+    phone = models.CharField(max_length=40, blank=True)
+    company = models.CharField(max_length=120, blank=True)
+    country = models.CharField(max_length=2, validators=[validate_country], help_text="ISO 3166-1 alpha-2")
+    language = models.CharField(max_length=8, default="en", help_text="ISO 639-1, e.g. es")
+    locale = models.CharField(max_length=16, default="en-US", help_text="BCP 47, e.g. es-MX")
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    vip = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return f"{self.name} <{self.email}>"
+
+    def save(self, *args, **kwargs):
+        self.email = self.email.strip().lower()
+        super().save(*args, **kwargs)
+
+    @property
+    def residency_zone(self):
+        return residency_zone_for(self.country)
+
+
+class Status(models.TextChoices):
+    NEW = "new", "New"
+    OPEN = "open", "Open"
+    PENDING = "pending", "Pending customer"
+    ON_HOLD = "on_hold", "On hold"
+    SOLVED = "solved", "Solved"
+    CLOSED = "closed", "Closed"
+
+
+OPEN_STATUSES = [Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD]
+
+# The one place status changes are allowed or refused.
+TRANSITIONS = {
+    Status.NEW: {Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.CLOSED},
+    Status.OPEN: {Status.PENDING, Status.ON_HOLD, Status.SOLVED, Status.CLOSED},
+    Status.PENDING: {Status.OPEN, Status.ON_HOLD, Status.SOLVED, Status.CLOSED},
+    Status.ON_HOLD: {Status.OPEN, Status.PENDING, Status.SOLVED, Status.CLOSED},
+    Status.SOLVED: {Status.OPEN, Status.CLOSED},
+    Status.CLOSED: set(),
+}
+
+
+class Priority(models.TextChoices):
+    LOW = "low", "Low"
+    NORMAL = "normal", "Normal"
+    HIGH = "high", "High"
+    URGENT = "urgent", "Urgent"
+
+
+PRIORITY_RANK = {Priority.LOW: 0, Priority.NORMAL: 1, Priority.HIGH: 2, Priority.URGENT: 3}
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", "Email"
+    WEB = "web", "Web form"
+    CHAT = "chat", "Chat"
+    PHONE = "phone", "Phone"
+    API = "api", "API"
+
+
+class SlaState(models.TextChoices):
+    OK = "ok", "On track"
+    WARNING = "warning", "Warning"
+    BREACHED = "breached", "Breached"
+    PAUSED = "paused", "Paused"
+    NONE = "none", "No SLA"
+
+
+class Tag(models.Model):
+    name = models.SlugField(max_length=40, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Ticket(models.Model):
+    REFERENCE_PREFIX = "MER-"
+
+    subject = models.CharField(max_length=200)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.NEW)
+    priority = models.CharField(max_length=8, choices=Priority.choices, default=Priority.NORMAL)
+    tier = models.PositiveSmallIntegerField(choices=Tier.choices, default=Tier.TIER_1)
+    channel = models.CharField(max_length=8, choices=Channel.choices)
+    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
+    language = models.CharField(max_length=8, default="en")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="tickets", null=True, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="assigned_tickets",
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
+    is_critical = models.BooleanField(default=False, help_text="Critical escalation")
+    is_outage = models.BooleanField(default=False, help_text="Related to an ongoing outage")
+
+    next_action = models.TextField(blank=True)
+    next_action_due_at = models.DateTimeField(null=True, blank=True)
+    next_action_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    next_action_set_at = models.DateTimeField(null=True, blank=True)
+
+    created_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    last_customer_message_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    last_public_reply_at = models.DateTimeField(null=True, blank=True)
+    solved_at = models.DateTimeField(null=True, blank=True)
+
+    # SLA: kept current by tickets.sla.sla_recompute on every change.
+    sla_policy = models.ForeignKey(
+        "SlaPolicy", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sla_state = models.CharField(max_length=10, choices=SlaState.choices, default=SlaState.NONE)
+    sla_target = models.CharField(max_length=20, blank=True, help_text="The target that falls due first")
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    sla_next_check_at = models.DateTimeField(null=True, blank=True)
+    # Warnings and breaches already on the timeline, e.g. "resolution:breach"; each is recorded once.
+    sla_flags = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["sla_due_at", "id"]
+        indexes = [
+            models.Index(fields=["team", "status", "sla_due_at"], name="ticket_team_queue"),
+            models.Index(fields=["assignee", "status", "sla_due_at"], name="ticket_assignee_queue"),
+            models.Index(
+                fields=["sla_next_check_at"],
+                name="ticket_sla_check",
+                condition=Q(sla_next_check_at__isnull=False),
+            ),
+            models.Index(fields=["updated_at"], name="ticket_updated"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.subject}"
+
+    @property
+    def reference(self):
+        return f"{self.REFERENCE_PREFIX}{self.pk}"
+
+    @classmethod
+    def pk_from_reference(cls, reference):
+        value = reference.upper().removeprefix(cls.REFERENCE_PREFIX)
+        return int(value) if value.isdigit() else None
+
+    @property
+    def is_open(self):
+        return self.status in OPEN_STATUSES
+
+    @property
+    def region(self):
+        return self.team.region if self.team else None
+
+    def can_transition_to(self, status):
+        return Status(status) in TRANSITIONS[Status(self.status)]
+
+    def check_transition(self, status):
+        if not self.can_transition_to(status):
+            raise ValidationError(
+                {
+                    "status": f"A {self.get_status_display().lower()} ticket "
+                    f"cannot become {Status(status).label.lower()}."
+                }
+            )
+
+    @property
+    def has_next_action(self):
+        return bool(self.next_action.strip())
+
+
+class EventKind(models.TextChoices):
+    CREATED = "created", "Created"
+    CUSTOMER_MESSAGE = "customer_message", "Customer message"
+    REPLY = "reply", "Public reply"
+    NOTE = "note", "Internal note"
+    STATUS = "status", "Status changed"
+    PRIORITY = "priority", "Priority changed"
+    ASSIGNEE = "assignee", "Assignee changed"
+    TEAM = "team", "Team changed"
+    TAGS = "tags", "Tags changed"
+    NEXT_ACTION = "next_action", "Next Action"
+    ROUTING = "routing", "Routing decision"
+    SLA_WARNING = "sla_warning", "SLA warning"
+    SLA_BREACH = "sla_breach", "SLA breach"
+    HANDOFF = "handoff", "Handoff"
+    KB_LINK = "kb_link", "Knowledge article linked"
+    ESCALATION = "escalation", "Escalation flags"
+
+
+MESSAGE_KINDS = [EventKind.CUSTOMER_MESSAGE, EventKind.REPLY, EventKind.NOTE]
+
+
+class TicketEvent(models.Model):
+    """One append-only line of a ticket's timeline; messages carry a Markdown body."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=EventKind.choices)
+    created_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    body = models.TextField(blank=True, help_text="Markdown, for messages")
+    summary = models.CharField(max_length=300, blank=True, help_text="One line saying what happened and why")
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="event_timeline")]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.kind} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def is_message(self):
+        return self.kind in MESSAGE_KINDS
+
+    @property
+    def is_internal(self):
+        return self.kind == EventKind.NOTE
+
+
+class SlaPolicy(models.Model):
+    """Response and resolution targets for a priority, optionally only for VIP customers."""
+
+    name = models.CharField(max_length=80)
+    priority = models.CharField(max_length=8, choices=Priority.choices)
+    vip = models.BooleanField(default=False, help_text="Applies to VIP customers (takes precedence)")
+    first_response_minutes = models.PositiveIntegerField()
+    next_response_minutes = models.PositiveIntegerField()
+    resolution_minutes = models.PositiveIntegerField()
+    warning_share = models.FloatField(default=0.75, help_text="Warn when this share of a target is used")
+
+    class Meta:
+        ordering = ["priority", "vip"]
+        constraints = [models.UniqueConstraint(fields=["priority", "vip"], name="one_policy_per_priority")]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if not 0 < self.warning_share < 1:
+            raise ValidationError({"warning_share": "Give a share between 0 and 1, e.g. 0.75."})
+
+
+class SlaSegment(models.Model):
+    """A stretch of time a ticket's SLA clock ran (or was paused) under one owning region."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_segments")
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField(null=True, blank=True)
+    paused = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["started_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["ticket"], condition=Q(ended_at__isnull=True), name="one_open_sla_segment"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.region_id} {self.started_at:%Y-%m-%d %H:%M}–{self.ended_at or ''}"
+
+    def end(self, at):
+        return self.ended_at or at
+
+
+class Macro(models.Model):
+    """A canned reply; {customer_name}-style placeholders are filled in when it is used."""
+
+    name = models.CharField(max_length=80, unique=True)
+    body = models.TextField(help_text="Markdown; placeholders: {customer_name}, {agent_name}, {reference}")
+    team = models.ForeignKey(
+        Team, on_delete=models.CASCADE, null=True, blank=True, help_text="Empty: everyone"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class RoutingRule(models.Model):
+    """Picks the tier of a new ticket; the first matching rule by position wins."""
+
+    position = models.PositiveSmallIntegerField(unique=True)
+    name = models.CharField(max_length=80)
+    channel = models.CharField(max_length=8, choices=Channel.choices, blank=True)
+    tag = models.SlugField(max_length=40, blank=True)
+    priority = models.CharField(max_length=8, choices=Priority.choices, blank=True)
+    vip_only = models.BooleanField(default=False)
+    tier = models.PositiveSmallIntegerField(choices=Tier.choices)
+
+    class Meta:
+        ordering = ["position"]
+
+    def __str__(self):
+        return f"{self.position}. {self.name} -> Tier {self.tier}"
+
+    def matches(self, *, channel, tags, priority, customer):
+        return (
+            (not self.channel or self.channel == channel)
+            and (not self.tag or self.tag in tags)
+            and (not self.priority or self.priority == priority)
+            and (not self.vip_only or customer.vip)
+        )
+
+
+class Notification(models.Model):
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", "Ticket assigned to you"
+        CUSTOMER_REPLY = "customer_reply", "Customer replied"
+        SLA_WARNING = "sla_warning", "SLA warning"
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    text = models.CharField(max_length=300)
+    urgent = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+    deliver_at = models.DateTimeField(help_text="Within the recipient's shift; queued until then")
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["recipient", "delivered_at", "read_at"], name="notification_inbox"),
+            models.Index(
+                fields=["deliver_at"], name="notification_due", condition=Q(delivered_at__isnull=True)
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.recipient_id}: {self.text}"
+
+
+class TicketViewer(models.Model):
+    """Who has a ticket open or is typing on it right now (collision detection)."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="viewers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    typing = models.BooleanField(default=False)
+    seen_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["ticket", "user"], name="one_viewer_row_per_user")]
+
+    FRESH = dt.timedelta(seconds=30)
+
+    def __str__(self):
+        return f"{self.user_id} on {self.ticket_id}{' (typing)' if self.typing else ''}"

@@ -1,0 +1,92 @@
+"""Notifications reach an agent within their shift; urgent ones go to a lead on shift instead of waiting."""
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+
+from regions.models import Team
+from regions.selectors import team_list, team_next_boundary, team_on_shift
+
+from .models import Notification
+
+
+def _delivery_time(user, now):
+    """NOW if USER is on shift (or has no shift pattern); else when their team's next shift starts."""
+    agent = getattr(user, "agent", None)
+    if agent is None:
+        return now
+    team = team_list().get(pk=agent.team_id)
+    if team_on_shift(team, now):
+        return now
+    boundary = team_next_boundary(team, now)
+    return boundary[0] if boundary else now
+
+
+def _leads_on_shift(ticket, now):
+    teams = [ticket.team] if ticket.team_id else []
+    teams += list(Team.objects.filter(tier=ticket.tier).exclude(pk=ticket.team_id))
+    for team in teams:
+        if team_on_shift(team_list().get(pk=team.pk), now):
+            leads = list(team.leads.all())
+            if leads:
+                return leads
+    return []
+
+
+def notification_create(*, recipient, ticket, kind, text, now, urgent=False):
+    """Queue a notification for RECIPIENT's shift; urgent and off shift: a lead on shift gets it now."""
+    deliver_at = _delivery_time(recipient, now)
+    recipients = [(recipient, deliver_at)]
+    if urgent and deliver_at > now:
+        recipients = [(lead, now) for lead in _leads_on_shift(ticket, now)] or recipients
+    for user, at in recipients:
+        Notification.objects.create(
+            recipient=user,
+            ticket=ticket,
+            kind=kind,
+            text=text if user == recipient else f"Urgent, {recipient.get_full_name()} is off shift: {text}",
+            urgent=urgent,
+            created_at=now,
+            deliver_at=at,
+        )
+
+
+def notifications_deliver_due(*, now, batch_size=500):
+    """Mark due notifications delivered and email those whose recipient asked for email. Returns the count."""
+    delivered = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Notification.objects.select_for_update(skip_locked=True)
+                .select_related("recipient", "ticket")
+                .filter(delivered_at__isnull=True, deliver_at__lte=now)
+                .order_by("deliver_at")[:batch_size]
+            )
+            ids = [n.pk for n in batch]
+            Notification.objects.filter(pk__in=ids).update(delivered_at=now)
+            to_email = [n.pk for n in batch if n.recipient.email_notifications and n.recipient.email]
+            if to_email:
+                transaction.on_commit(lambda ids=to_email: _email_task().delay(ids))
+        delivered += len(batch)
+        if len(batch) < batch_size:
+            return delivered
+
+
+def _email_task():
+    from .tasks import notifications_email_task
+
+    return notifications_email_task
+
+
+def notifications_email(*, ids, now):
+    """Send the email copy of each delivered notification once."""
+    for notification in Notification.objects.select_related("recipient", "ticket").filter(
+        pk__in=ids, emailed_at__isnull=True
+    ):
+        send_mail(
+            subject=f"[Meridian] {notification.text}",
+            message=f"{notification.text}\n\nOpen the ticket: {settings.SITE_URL}/tickets/{notification.ticket_id}/",  # noqa: E501
+            from_email=None,
+            recipient_list=[notification.recipient.email],
+        )
+        Notification.objects.filter(pk=notification.pk).update(emailed_at=now)

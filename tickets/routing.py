@@ -1,0 +1,69 @@
+"""Routing of a ticket: tier by rule, region by sourcing map, team on shift, agent by language and load.
+
+Each decision returns its reason, which goes on the ticket's timeline.
+"""
+
+from django.db.models import Count, Q
+
+from regions.models import Agent, Presence, RegionStatus
+from regions.selectors import sourcing_regions, team_list, team_next_boundary, team_on_shift
+
+from .models import OPEN_STATUSES, RoutingRule
+
+# Languages an agent must speak at least this well to be given a customer in them.
+GOOD_ENOUGH = ["B2", "C1", "C2", "native"]
+
+
+def choose_tier(*, channel, tags, priority, customer):
+    for rule in RoutingRule.objects.all():
+        if rule.matches(channel=channel, tags=tags, priority=priority, customer=customer):
+            return rule.tier, f"Tier {rule.tier} by rule “{rule.name}”"
+    return 1, "Tier 1 by default (no routing rule matched)"
+
+
+def choose_team(*, tier, at):
+    """The team of TIER to own a ticket arriving AT, and why."""
+    preferred = [r.id for r in sourcing_regions(tier)]
+    teams = [t for t in team_list(tier=tier) if t.region.status != RegionStatus.DOWN]
+    if not teams:
+        return None, f"No Tier {tier} team in an operational region; left unrouted"
+    # Preferred regions first, in the sourcing map's order; other regions after them.
+    teams.sort(key=lambda t: preferred.index(t.region_id) if t.region_id in preferred else len(preferred))
+    for team in teams:
+        if team_on_shift(team, at):
+            where = "preferred region" if team.region_id in preferred else "no preferred region on shift"
+            return team, f"{team.name}: on shift now in {team.region.name} ({where})"
+    upcoming = [(b[0], team) for team in teams if (b := team_next_boundary(team, at)) and b[1] == "start"]
+    if upcoming:
+        starts, team = min(upcoming, key=lambda pair: pair[0])
+        return (
+            team,
+            f"{team.name}: no Tier {tier} team on shift; this one starts next ({starts:%Y-%m-%d %H:%M} UTC)",
+        )
+    return teams[0], f"{teams[0].name}: no Tier {tier} team has shifts; first by sourcing preference"
+
+
+def choose_assignee(*, team, language, at):
+    """An available agent of TEAM on shift who speaks LANGUAGE well, least loaded, under capacity."""
+    if not team_on_shift(team, at):
+        return None, f"Team queue of {team.name}: the team is off shift"
+    agents = (
+        Agent.objects.filter(
+            team=team,
+            presence=Presence.AVAILABLE,
+            languages__language=language,
+            languages__proficiency__in=GOOD_ENOUGH,
+        )
+        .select_related("user")
+        .annotate(
+            load=Count("user__assigned_tickets", filter=Q(user__assigned_tickets__status__in=OPEN_STATUSES))
+        )
+        .order_by("load", "user__username")
+    )
+    for agent in agents:
+        if agent.load < agent.capacity:
+            return agent.user, (
+                f"Assigned to {agent}: available, speaks {language} at B2 or better, "
+                f"least loaded ({agent.load} of {agent.capacity} open)"
+            )
+    return None, f"Team queue of {team.name}: no available agent speaking {language} with free capacity"

@@ -1,0 +1,115 @@
+"""Reads shared by pages, API and tasks. Every ticket read starts from ticket_scope(user)."""
+
+import datetime as dt
+
+from django.db.models import Count, F, Q
+from django.shortcuts import get_object_or_404
+
+from compliance.models import Role
+
+from .models import OPEN_STATUSES, Ticket
+
+QUEUE_VIEWS = {
+    "mine": "My tickets",
+    "team": "My team",
+    "unassigned": "Unassigned",
+    "region": "Region",
+    "all": "All I may see",
+}
+
+
+def _agent(user):
+    return getattr(user, "agent", None)
+
+
+def ticket_scope(user):
+    """The tickets USER may see: admins all; leads the tiers of the teams they lead; agents their tier."""
+    tickets = Ticket.objects.all()
+    if not user.is_authenticated:
+        return tickets.none()
+    if user.role == Role.ADMIN:
+        return tickets
+    tiers = set(user.led_teams.values_list("tier", flat=True)) if user.role == Role.LEAD else set()
+    agent = _agent(user)
+    if agent is not None:
+        tiers.add(agent.tier)
+    if not tiers or not (user.has_perm("helpdesk.use_app") or user.has_perm("helpdesk.use_api")):
+        return tickets.none()
+    return tickets.filter(tier__in=tiers)
+
+
+def ticket_get_for(user, pk):
+    """The ticket PK if USER may see it, else 404."""
+    queryset = ticket_scope(user).select_related(
+        "customer", "team__region", "assignee", "next_action_set_by", "sla_policy"
+    )
+    return get_object_or_404(queryset.prefetch_related("tags"), pk=pk)
+
+
+def _view_filter(user, view):
+    agent = _agent(user)
+    open_only = Q(status__in=OPEN_STATUSES)
+    if view == "mine":
+        return open_only & Q(assignee=user)
+    if view == "team":
+        return open_only & Q(team_id=agent.team_id) if agent else Q(pk__in=[])
+    if view == "unassigned":
+        return open_only & Q(assignee__isnull=True)
+    if view == "region":
+        return open_only & Q(team__region_id=agent.team.region_id) if agent else Q(pk__in=[])
+    return Q()
+
+
+def queue_counts(user):
+    """{view: number of tickets} for every queue view, in one query."""
+    scope = ticket_scope(user)
+    return scope.aggregate(**{view: Count("pk", filter=_view_filter(user, view)) for view in QUEUE_VIEWS})
+
+
+def ticket_queue(
+    user,
+    *,
+    view="mine",
+    status=None,
+    priority=None,
+    tier=None,
+    channel=None,
+    sla_due_within=None,
+    missing_next_action=False,
+    language=None,
+    now=None,
+):
+    """A queue view with filters, most urgent SLA first; rows carry what a queue row shows."""
+    tickets = ticket_scope(user).filter(_view_filter(user, view))
+    if status:
+        tickets = tickets.filter(status=status)
+    if priority:
+        tickets = tickets.filter(priority=priority)
+    if tier:
+        tickets = tickets.filter(tier=tier)
+    if channel:
+        tickets = tickets.filter(channel=channel)
+    if language:
+        tickets = tickets.filter(language=language)
+    if sla_due_within is not None and now is not None:
+        tickets = tickets.filter(sla_due_at__lte=now + dt.timedelta(minutes=sla_due_within))
+    if missing_next_action:
+        tickets = tickets.filter(next_action="")
+    return (
+        tickets.select_related("customer", "team__region", "assignee")
+        .prefetch_related("tags")
+        .order_by(F("sla_due_at").asc(nulls_last=True), "id")
+    )
+
+
+def ticket_timeline(ticket):
+    return ticket.events.select_related("actor").order_by("created_at", "id")
+
+
+def customer_other_tickets(ticket, user, limit=10):
+    return (
+        ticket_scope(user)
+        .filter(customer_id=ticket.customer_id)
+        .exclude(pk=ticket.pk)
+        .order_by("-created_at")[:limit]
+    )

@@ -1,0 +1,417 @@
+"""Every change to a ticket goes through one of these functions: UI, API, admin, tasks and commands alike.
+
+Each opens its own transaction, locks the ticket row, writes one timeline event per change,
+and brings the SLA fields up to date.
+"""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .events import event_record
+from .models import Customer, EventKind, Priority, Status, Tag, Ticket
+from .notifications import notification_create
+from .routing import choose_assignee, choose_team, choose_tier
+from .sla import policy_for, segment_switch, sla_recompute
+
+SLA_FIELDS = ["sla_policy", "sla_state", "sla_target", "sla_due_at", "sla_next_check_at", "sla_flags"]
+
+
+def _lock(ticket):
+    return (
+        Ticket.objects.select_for_update()
+        .select_related("customer", "team__region", "sla_policy")
+        .get(pk=ticket.pk)
+    )
+
+
+def _save(ticket, now, fields):
+    sla_recompute(ticket=ticket, now=now)
+    ticket.updated_at = now
+    ticket.save(update_fields=[*fields, "updated_at", *SLA_FIELDS])
+    return ticket
+
+
+def _name(user):
+    return (user.get_full_name() or user.username) if user else "Meridian"
+
+
+def customer_get_or_create(*, email, name, country, language="en", **details):
+    """The one customer behind EMAIL, created on first contact."""
+    customer, _ = Customer.objects.get_or_create(
+        email=email.strip().lower(),
+        defaults={"name": name, "country": country, "language": language, **details},
+    )
+    return customer
+
+
+def _route(ticket, now, actor, why):
+    """Give TICKET a team and maybe an agent; every decision goes on the timeline with its reason."""
+    team, team_reason = choose_team(tier=ticket.tier, at=now)
+    if team is not None and team.id != ticket.team_id:
+        ticket.team = team
+        segment_switch(ticket=ticket, at=now)
+    event_record(
+        ticket=ticket,
+        kind=EventKind.ROUTING,
+        actor=actor,
+        at=now,
+        summary=f"{why}: {team_reason}",
+        data={"team": team.code if team else None},
+    )
+    if team is None:
+        return
+    assignee, agent_reason = choose_assignee(team=team, language=ticket.language, at=now)
+    ticket.assignee = assignee
+    event_record(
+        ticket=ticket,
+        kind=EventKind.ROUTING,
+        actor=actor,
+        at=now,
+        summary=agent_reason,
+        data={"assignee": assignee.username if assignee else None},
+    )
+    if assignee is not None and assignee != actor:
+        notification_create(
+            recipient=assignee,
+            ticket=ticket,
+            kind="assigned",
+            now=now,
+            text=f"{ticket.reference} was routed to you: {ticket.subject}",
+        )
+
+
+def ticket_create(
+    *,
+    customer,
+    subject,
+    body,
+    channel,
+    actor=None,
+    priority=Priority.NORMAL,
+    tier=None,
+    tags=(),
+    is_critical=False,
+    is_outage=False,
+    at=None,
+):
+    """Open a ticket from a customer's first message, route it and start its SLA clocks."""
+    now = at or timezone.now()
+    subject, body = subject.strip(), body.strip()
+    if not subject:
+        raise ValidationError({"subject": "Give the ticket a subject."})
+    if not body:
+        raise ValidationError({"body": "Say what the customer needs."})
+    tag_names = sorted({t.strip().lower() for t in tags if t.strip()})
+    with transaction.atomic():
+        if tier is None:
+            tier, tier_reason = choose_tier(
+                channel=channel, tags=tag_names, priority=priority, customer=customer
+            )
+        else:
+            tier_reason = f"Tier {tier} set explicitly"
+        ticket = Ticket.objects.create(
+            subject=subject,
+            status=Status.NEW,
+            priority=priority,
+            tier=tier,
+            channel=channel,
+            customer=customer,
+            language=customer.language,
+            is_critical=is_critical,
+            is_outage=is_outage,
+            created_at=now,
+            updated_at=now,
+            last_customer_message_at=now,
+        )
+        ticket.tags.set([Tag.objects.get_or_create(name=n)[0] for n in tag_names])
+        event_record(
+            ticket=ticket,
+            kind=EventKind.CREATED,
+            actor=actor,
+            at=now,
+            summary=f"Created from {ticket.get_channel_display().lower()}",
+            data={"tags": tag_names},
+        )
+        event_record(ticket=ticket, kind=EventKind.CUSTOMER_MESSAGE, at=now, body=body, summary=customer.name)
+        event_record(
+            ticket=ticket,
+            kind=EventKind.ROUTING,
+            actor=actor,
+            at=now,
+            summary=tier_reason,
+            data={"tier": tier},
+        )
+        ticket.sla_policy = policy_for(ticket)
+        _route(ticket, now, actor, "Routed on arrival")
+        return _save(ticket, now, ["team", "assignee"])
+
+
+def ticket_route(*, ticket, actor, at=None):
+    """Route again as on arrival (team on shift now, then agent)."""
+    now = at or timezone.now()
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        _route(ticket, now, actor, f"Re-routed by {_name(actor)}")
+        return _save(ticket, now, ["team", "assignee"])
+
+
+def ticket_assign(*, ticket, assignee, actor, at=None):
+    """Assign to ASSIGNEE (None: back to the team queue); an agent of another team brings the ticket along."""
+    now = at or timezone.now()
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if assignee == ticket.assignee:
+            return ticket
+        fields = ["assignee"]
+        agent = getattr(assignee, "agent", None) if assignee else None
+        if assignee is not None and agent is None:
+            raise ValidationError({"assignee": f"{_name(assignee)} is not an agent."})
+        if agent is not None and agent.team_id != ticket.team_id:
+            _move(ticket, agent.team, actor, now, f"Moved with its assignee to {agent.team.name}")
+            fields.append("team")
+        ticket.assignee = assignee
+        summary = (
+            f"Assigned to {_name(assignee)} by {_name(actor)}"
+            if assignee
+            else f"Unassigned by {_name(actor)}"
+        )
+        event_record(
+            ticket=ticket,
+            kind=EventKind.ASSIGNEE,
+            actor=actor,
+            at=now,
+            summary=summary,
+            data={"to": assignee.username if assignee else None},
+        )
+        if assignee is not None and assignee != actor:
+            notification_create(
+                recipient=assignee,
+                ticket=ticket,
+                kind="assigned",
+                now=now,
+                text=f"{_name(actor)} assigned {ticket.reference} to you: {ticket.subject}",
+            )
+        return _save(ticket, now, fields)
+
+
+def _move(ticket, team, actor, now, summary, kind=EventKind.TEAM, data=None):
+    previous = ticket.team
+    ticket.team = team
+    segment_switch(ticket=ticket, at=now)
+    event_record(
+        ticket=ticket,
+        kind=kind,
+        actor=actor,
+        at=now,
+        summary=summary,
+        data={"from": previous.code if previous else None, "to": team.code, **(data or {})},
+    )
+
+
+def ticket_move_to_team(*, ticket, team, actor, reason, at=None):
+    """Give the ticket to TEAM (unassigned), saying why."""
+    now = at or timezone.now()
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if ticket.team_id == team.id:
+            return ticket
+        _move(ticket, team, actor, now, reason)
+        ticket.assignee = None
+        return _save(ticket, now, ["team", "assignee"])
+
+
+def ticket_set_status(*, ticket, status, actor, at=None, reason=""):
+    now = at or timezone.now()
+    status = Status(status)
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if ticket.status == status:
+            return ticket
+        ticket.check_transition(status)
+        return _change_status(ticket, status, actor, now, reason)
+
+
+def _change_status(ticket, status, actor, now, reason=""):
+    previous = Status(ticket.status)
+    ticket.status = status
+    if status == Status.SOLVED:
+        ticket.solved_at = now
+    elif status in (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD):
+        ticket.solved_at = None
+    # A change into or out of "pending customer" pauses or restarts the clock; closing ends it.
+    if (previous == Status.PENDING) != (status == Status.PENDING) or not ticket.is_open:
+        segment_switch(ticket=ticket, at=now)
+    summary = f"{previous.label} → {status.label}" + (f" ({reason})" if reason else "")
+    event_record(
+        ticket=ticket,
+        kind=EventKind.STATUS,
+        actor=actor,
+        at=now,
+        summary=summary,
+        data={"from": previous.value, "to": status.value},
+    )
+    return _save(ticket, now, ["status", "solved_at"])
+
+
+def ticket_reply(*, ticket, body, actor, internal=False, at=None):
+    """A public reply to the customer, or an internal note only agents see."""
+    now = at or timezone.now()
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": "Write something before sending."})
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if ticket.status == Status.CLOSED:
+            raise ValidationError({"body": "The ticket is closed; open a follow-up ticket instead."})
+        kind = EventKind.NOTE if internal else EventKind.REPLY
+        event_record(ticket=ticket, kind=kind, actor=actor, at=now, body=body, summary=_name(actor))
+        fields = []
+        if not internal:
+            ticket.first_response_at = ticket.first_response_at or now
+            ticket.last_public_reply_at = now
+            fields += ["first_response_at", "last_public_reply_at"]
+            if ticket.status == Status.NEW:
+                _change_status(ticket, Status.OPEN, actor, now, "first reply")
+        return _save(ticket, now, fields)
+
+
+def ticket_customer_message(*, ticket, body, at=None):
+    """The customer wrote again: on the timeline, SLA next-response clock, reopen if pending or solved."""
+    now = at or timezone.now()
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": "The message is empty."})
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if ticket.status == Status.CLOSED:
+            raise ValidationError({"body": "The ticket is closed; a new message opens a follow-up ticket."})
+        event_record(
+            ticket=ticket, kind=EventKind.CUSTOMER_MESSAGE, at=now, body=body, summary=ticket.customer.name
+        )
+        ticket.last_customer_message_at = now
+        if ticket.status in (Status.PENDING, Status.SOLVED, Status.ON_HOLD):
+            _change_status(ticket, Status.OPEN, None, now, "customer replied")
+        if ticket.assignee is not None:
+            notification_create(
+                recipient=ticket.assignee,
+                ticket=ticket,
+                kind="customer_reply",
+                now=now,
+                text=f"{ticket.customer.name} replied on {ticket.reference}",
+                urgent=ticket.priority == Priority.URGENT,
+            )
+        return _save(ticket, now, ["last_customer_message_at"])
+
+
+def ticket_set_priority(*, ticket, priority, actor, at=None):
+    now = at or timezone.now()
+    priority = Priority(priority)
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if ticket.priority == priority:
+            return ticket
+        previous = Priority(ticket.priority)
+        ticket.priority = priority
+        ticket.sla_policy = policy_for(ticket)
+        event_record(
+            ticket=ticket,
+            kind=EventKind.PRIORITY,
+            actor=actor,
+            at=now,
+            summary=f"{previous.label} → {priority.label}",
+            data={"from": previous.value, "to": priority.value},
+        )
+        return _save(ticket, now, ["priority"])
+
+
+def ticket_set_tags(*, ticket, tags, actor, at=None):
+    """Replace the ticket's tags."""
+    now = at or timezone.now()
+    names = sorted({t.strip().lower() for t in tags if t.strip()})
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        before = sorted(ticket.tags.values_list("name", flat=True))
+        if before == names:
+            return ticket
+        ticket.tags.set([Tag.objects.get_or_create(name=n)[0] for n in names])
+        added, removed = sorted(set(names) - set(before)), sorted(set(before) - set(names))
+        parts = [f"+{n}" for n in added] + [f"−{n}" for n in removed]
+        event_record(
+            ticket=ticket,
+            kind=EventKind.TAGS,
+            actor=actor,
+            at=now,
+            summary=" ".join(parts),
+            data={"added": added, "removed": removed},
+        )
+        return _save(ticket, now, [])
+
+
+def ticket_set_next_action(*, ticket, text, actor, due_at=None, at=None):
+    """Write, confirm or clear (empty TEXT) the Next Action the next agent will follow."""
+    now = at or timezone.now()
+    text = text.strip()
+    if due_at is not None and not text:
+        raise ValidationError({"due_at": "A due time needs a Next Action to go with it."})
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        ticket.next_action, ticket.next_action_due_at = text, due_at
+        ticket.next_action_set_by, ticket.next_action_set_at = (actor, now) if text else (None, None)
+        event_record(
+            ticket=ticket,
+            kind=EventKind.NEXT_ACTION,
+            actor=actor,
+            at=now,
+            summary=f"Next Action: {text}" if text else "Next Action cleared",
+            data={"text": text, "due_at": due_at.isoformat() if due_at else None},
+        )
+        return _save(
+            ticket, now, ["next_action", "next_action_due_at", "next_action_set_by", "next_action_set_at"]
+        )
+
+
+def ticket_set_escalation(*, ticket, critical, outage, actor, at=None):
+    now = at or timezone.now()
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if (ticket.is_critical, ticket.is_outage) == (critical, outage):
+            return ticket
+        ticket.is_critical, ticket.is_outage = critical, outage
+        flags = [f for f, on in (("critical", critical), ("outage-related", outage)) if on]
+        event_record(
+            ticket=ticket,
+            kind=EventKind.ESCALATION,
+            actor=actor,
+            at=now,
+            summary="Flags: " + (", ".join(flags) or "none"),
+            data={"critical": critical, "outage": outage},
+        )
+        return _save(ticket, now, ["is_critical", "is_outage"])
+
+
+BULK_ACTIONS = {"assign", "status", "priority", "tag"}
+
+
+def tickets_bulk_update(*, tickets, action, value, actor):
+    """Apply one change to many tickets through the single-ticket services: one event per ticket.
+
+    Returns ({ticket pk: ticket}, {ticket pk: error message}); one ticket's refusal stops no other.
+    """
+    if action not in BULK_ACTIONS:
+        raise ValidationError({"action": f"Choose one of {', '.join(sorted(BULK_ACTIONS))}."})
+    done, errors = {}, {}
+    for ticket in tickets:
+        try:
+            if action == "assign":
+                done[ticket.pk] = ticket_assign(ticket=ticket, assignee=value, actor=actor)
+            elif action == "status":
+                done[ticket.pk] = ticket_set_status(ticket=ticket, status=value, actor=actor)
+            elif action == "priority":
+                done[ticket.pk] = ticket_set_priority(ticket=ticket, priority=value, actor=actor)
+            else:
+                current = list(ticket.tags.values_list("name", flat=True))
+                done[ticket.pk] = ticket_set_tags(ticket=ticket, tags=[*current, value], actor=actor)
+        except ValidationError as exc:
+            errors[ticket.pk] = "; ".join(exc.messages)
+    return done, errors

@@ -1,0 +1,196 @@
+"""SLA clocks that run on the calendar of the region owning the ticket at each moment.
+
+A ticket's time is cut into segments, one per owning team (and so region) and pause state.
+SLA time used in a segment is wall time for tiers served around the clock and shift time
+otherwise (which brings business hours, holidays and DST with it). Summing per region
+says which region used the time, so a breach is attributed to the region that used most.
+"""
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db import transaction
+
+from regions.models import Region, Rotation
+from regions.selectors import team_list, team_shifts
+
+from .events import event_record
+from .models import EventKind, SlaPolicy, SlaSegment, SlaState, Status, Ticket
+
+HORIZON = dt.timedelta(days=60)
+
+
+def policy_for(ticket):
+    """The VIP policy of the ticket's priority for a VIP customer, else the general one."""
+    vip_values = [False, True] if ticket.customer.vip else [False]
+    return SlaPolicy.objects.filter(priority=ticket.priority, vip__in=vip_values).order_by("-vip").first()
+
+
+def segment_switch(*, ticket, at):
+    """Close the open segment at AT and open one for the ticket's current team and pause state."""
+    SlaSegment.objects.filter(ticket=ticket, ended_at__isnull=True).update(ended_at=at)
+    if ticket.team_id is None or not ticket.is_open:
+        return
+    SlaSegment.objects.create(
+        ticket=ticket,
+        team_id=ticket.team_id,
+        region_id=ticket.team.region_id,
+        started_at=at,
+        paused=ticket.status == Status.PENDING,
+    )
+
+
+class Calendar:
+    """SLA seconds between instants for each team, cached for one recompute."""
+
+    def __init__(self):
+        self.around_the_clock = dict(Rotation.objects.values_list("tier", "around_the_clock"))
+        self.teams = {}
+
+    def _team(self, team_id):
+        if team_id not in self.teams:
+            self.teams[team_id] = team_list().get(pk=team_id)
+        return self.teams[team_id]
+
+    def _is_24x7(self, team):
+        return self.around_the_clock.get(team.tier, True)
+
+    def seconds(self, team_id, start, end):
+        if end <= start:
+            return 0.0
+        team = self._team(team_id)
+        if self._is_24x7(team):
+            return (end - start).total_seconds()
+        return sum((min(e, end) - max(s, start)).total_seconds() for s, e in team_shifts(team, start, end))
+
+    def project(self, team_id, start, seconds):
+        """The instant at which SECONDS of SLA time have run from START on the team's calendar."""
+        team = self._team(team_id)
+        if self._is_24x7(team) or seconds <= 0:
+            return start + dt.timedelta(seconds=seconds)
+        for s, e in team_shifts(team, start, start + HORIZON):
+            s = max(s, start)
+            available = (e - s).total_seconds()
+            if seconds <= available:
+                return s + dt.timedelta(seconds=seconds)
+            seconds -= available
+        return None  # no shifts within the horizon: the clock does not run
+
+
+def used_by_region(segments, calendar, start, now):
+    """{region_id: SLA seconds used} between START and NOW."""
+    used = defaultdict(float)
+    for seg in segments:
+        if seg.paused:
+            continue
+        used[seg.region_id] += calendar.seconds(
+            seg.team_id, max(seg.started_at, start), min(seg.end(now), now)
+        )
+    return used
+
+
+def _active_targets(ticket, policy):
+    """[(name, clock start, target seconds)] of the targets still running."""
+    targets = []
+    if ticket.first_response_at is None:
+        targets.append(("first_response", ticket.created_at, policy.first_response_minutes * 60))
+    elif ticket.last_customer_message_at and ticket.last_customer_message_at > ticket.first_response_at:
+        last_reply = ticket.last_public_reply_at or ticket.first_response_at
+        if ticket.last_customer_message_at > last_reply:
+            targets.append(
+                ("next_response", ticket.last_customer_message_at, policy.next_response_minutes * 60)
+            )
+    if ticket.solved_at is None:
+        targets.append(("resolution", ticket.created_at, policy.resolution_minutes * 60))
+    return targets
+
+
+def sla_recompute(*, ticket, now):
+    """Bring the ticket's SLA fields up to NOW and put new warnings and breaches on the timeline.
+
+    The caller holds the ticket's row lock and saves the ticket afterwards.
+    """
+    policy = ticket.sla_policy
+    if policy is None or not ticket.is_open:
+        ticket.sla_state = SlaState.NONE if policy is None else ticket.sla_state
+        ticket.sla_due_at = ticket.sla_next_check_at = None
+        return
+    segments = list(SlaSegment.objects.filter(ticket=ticket))
+    current = next((s for s in segments if s.ended_at is None), None)
+    calendar = Calendar()
+    states, dues, checks = [], [], []
+    for name, start, target in _active_targets(ticket, policy):
+        by_region = used_by_region(segments, calendar, start, now)
+        used = sum(by_region.values())
+        key = f"{name}@{start:%Y%m%dT%H%M%S}" if name == "next_response" else name
+        if used >= target:
+            states.append(SlaState.BREACHED)
+            if f"{key}:breach" not in ticket.sla_flags:
+                _record(ticket, EventKind.SLA_BREACH, name, by_region, now, target)
+                ticket.sla_flags = [*ticket.sla_flags, f"{key}:breach"]
+        elif used >= target * policy.warning_share:
+            states.append(SlaState.WARNING)
+            if f"{key}:warning" not in ticket.sla_flags:
+                _record(ticket, EventKind.SLA_WARNING, name, by_region, now, target)
+                ticket.sla_flags = [*ticket.sla_flags, f"{key}:warning"]
+        else:
+            states.append(SlaState.OK)
+        if current is not None and not current.paused:
+            due = calendar.project(current.team_id, now, target - used)
+            if due is not None:
+                dues.append((due, name))
+                checks.append(due)
+                warn = target * policy.warning_share - used
+                if warn > 0:
+                    checks.append(calendar.project(current.team_id, now, warn))
+    if ticket.status == Status.PENDING:
+        ticket.sla_state = SlaState.PAUSED
+    else:
+        order = [SlaState.BREACHED, SlaState.WARNING, SlaState.OK]
+        ticket.sla_state = next((s for s in order if s in states), SlaState.NONE)
+    future_dues = [d for d in dues if d[0] > now] or dues
+    ticket.sla_due_at, ticket.sla_target = min(future_dues) if future_dues else (None, "")
+    future = [c for c in checks if c is not None and c > now]
+    ticket.sla_next_check_at = min(future) if future else None
+
+
+def _record(ticket, kind, target_name, by_region, now, target_seconds):
+    names = dict(Region.objects.filter(id__in=by_region).values_list("id", "code"))
+    used = {names[r]: round(s) for r, s in by_region.items() if s}
+    attributed = max(used, key=used.get) if used else None
+    label = target_name.replace("_", " ")
+    word = "breached" if kind == EventKind.SLA_BREACH else "at warning level"
+    split = ", ".join(f"{code} {secs // 60} min" for code, secs in sorted(used.items()))
+    event_record(
+        ticket=ticket,
+        kind=kind,
+        at=now,
+        summary=f"SLA {label} {word}; time used by region: {split or 'none'}",
+        data={
+            "target": target_name,
+            "used_by_region": used,
+            "attributed_to": attributed,
+            "target_seconds": target_seconds,
+        },
+    )
+
+
+def sla_check_due(*, now, batch_size=500):
+    """Recompute tickets whose next SLA check has come; returns how many were checked."""
+    checked = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                Ticket.objects.select_for_update(skip_locked=True)
+                .select_related("customer", "team", "sla_policy")
+                .filter(sla_next_check_at__lte=now)
+                .order_by("sla_next_check_at")[:batch_size]
+            )
+            for ticket in batch:
+                sla_recompute(ticket=ticket, now=now)
+                ticket.save(
+                    update_fields=["sla_state", "sla_target", "sla_due_at", "sla_next_check_at", "sla_flags"]
+                )
+        checked += len(batch)
+        if len(batch) < batch_size:
+            return checked

@@ -1,0 +1,20 @@
+from celery import shared_task
+from django.utils import timezone
+
+from .notifications import notifications_deliver_due, notifications_email
+from .sla import sla_check_due
+
+
+@shared_task
+def sla_check_due_task():
+    return sla_check_due(now=timezone.now())
+
+
+@shared_task
+def notifications_deliver_due_task():
+    return notifications_deliver_due(now=timezone.now())
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
+def notifications_email_task(ids):
+    notifications_email(ids=ids, now=timezone.now())
