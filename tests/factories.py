@@ -77,3 +77,24 @@ def shift_pattern(team, hours, *, weekdays=range(7), valid_from="2020-01-01", **
     pattern = ShiftPattern.objects.create(team=team, name=hours, valid_from=valid_from, **kwargs)
     ShiftDay.objects.bulk_create(ShiftDay(pattern=pattern, weekday=d, start=start, end=end) for d in weekdays)
     return ShiftPattern.objects.get(pk=pattern.pk)
+
+
+class CustomerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "tickets.Customer"
+        django_get_or_create = ("email",)
+
+    name = factory.Faker("name")
+    email = factory.Sequence(lambda n: f"customer{n}@example.org")
+    country = "IE"
+    language = "en"
+
+
+def ticket(customer=None, **kwargs):
+    """A ticket created through the service, as a customer's first message would."""
+    from tickets.services import ticket_create
+
+    kwargs.setdefault("subject", "Cannot log in")
+    kwargs.setdefault("body", "I get an error when I log in.")
+    kwargs.setdefault("channel", "email")
+    return ticket_create(customer=customer or CustomerFactory(), **kwargs)
