@@ -31,7 +31,10 @@ def choose_team(*, tier, at):
     teams.sort(key=lambda t: preferred.index(t.region_id) if t.region_id in preferred else len(preferred))
     for team in teams:
         if team_on_shift(team, at):
-            where = "preferred region" if team.region_id in preferred else "no preferred region on shift"
+            if team.region_id in preferred:
+                where = f"sourcing preference {preferred.index(team.region_id) + 1}"
+            else:
+                where = "outside the sourcing map: no preferred region on shift"
             return team, f"{team.name}: on shift now in {team.region.name} ({where})"
     upcoming = [(b[0], team) for team in teams if (b := team_next_boundary(team, at)) and b[1] == "start"]
     if upcoming:
