@@ -131,6 +131,14 @@ class Ticket(models.Model):
     last_public_reply_at = models.DateTimeField(null=True, blank=True)
     solved_at = models.DateTimeField(null=True, blank=True)
 
+    # Follow-the-sun: kept by tickets_hand_over; an agent's public reply or status change resets the count.
+    handoffs_since_progress = models.PositiveIntegerField(default=0)
+    last_handed_off_at = models.DateTimeField(null=True, blank=True)
+    moved_without_context = models.BooleanField(
+        default=False,
+        help_text="Moved by a failover without a valid Next Action; cleared when one is written",
+    )
+
     # SLA: kept current by tickets.sla.sla_recompute on every change.
     sla_policy = models.ForeignKey(
         "SlaPolicy", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"

@@ -70,3 +70,33 @@ def choose_assignee(*, team, language, at):
                 f"least loaded ({agent.load} of {agent.capacity} open)"
             )
     return None, f"Team queue of {team.name}: no available agent speaking {language} with free capacity"
+
+
+def choose_assignees(*, team, tickets, at):
+    """{ticket id: user} for many arriving tickets at once, by the same rules as choose_assignee.
+
+    TICKETS: (id, language) pairs. Loads are counted once and kept up to date as tickets are
+    given out, so a batch of a thousand costs two queries.
+    """
+    if not tickets or not team_on_shift(team, at):
+        return {}
+    agents = list(
+        Agent.objects.filter(team=team, presence=Presence.AVAILABLE)
+        .select_related("user")
+        .prefetch_related("languages")
+        .annotate(
+            load=Count("user__assigned_tickets", filter=Q(user__assigned_tickets__status__in=OPEN_STATUSES))
+        )
+        .order_by("user__username")
+    )
+    speaks = {
+        a.pk: {lang.language for lang in a.languages.all() if lang.proficiency in GOOD_ENOUGH} for a in agents
+    }
+    chosen = {}
+    for ticket_id, language in tickets:
+        fitting = [a for a in agents if language in speaks[a.pk] and a.load < a.capacity]
+        if fitting:
+            agent = min(fitting, key=lambda a: a.load)
+            agent.load += 1
+            chosen[ticket_id] = agent.user
+    return chosen

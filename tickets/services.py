@@ -6,10 +6,13 @@ and brings the SLA fields up to date.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
+from regions.models import Rotation
+
 from .events import event_record
-from .models import Customer, EventKind, Priority, Status, Tag, Ticket
+from .models import Customer, EventKind, Priority, SlaSegment, Status, Tag, Ticket, TicketEvent
 from .notifications import notification_create
 from .routing import choose_assignee, choose_team, choose_tier
 from .sla import policy_for, segment_switch, sla_recompute
@@ -251,7 +254,9 @@ def _change_status(ticket, status, actor, now, reason=""):
         summary=summary,
         data={"from": previous.value, "to": status.value},
     )
-    return _save(ticket, now, ["status", "solved_at"])
+    if actor is not None:  # an agent moved it along; a customer's reopen is not progress
+        ticket.handoffs_since_progress = 0
+    return _save(ticket, now, ["status", "solved_at", "handoffs_since_progress"])
 
 
 def ticket_reply(*, ticket, body, actor, internal=False, at=None):
@@ -270,7 +275,8 @@ def ticket_reply(*, ticket, body, actor, internal=False, at=None):
         if not internal:
             ticket.first_response_at = ticket.first_response_at or now
             ticket.last_public_reply_at = now
-            fields += ["first_response_at", "last_public_reply_at"]
+            ticket.handoffs_since_progress = 0
+            fields += ["first_response_at", "last_public_reply_at", "handoffs_since_progress"]
             if ticket.status == Status.NEW:
                 _change_status(ticket, Status.OPEN, actor, now, "first reply")
         return _save(ticket, now, fields)
@@ -358,6 +364,7 @@ def ticket_set_next_action(*, ticket, text, actor, due_at=None, at=None):
         ticket = _lock(ticket)
         ticket.next_action, ticket.next_action_due_at = text, due_at
         ticket.next_action_set_by, ticket.next_action_set_at = (actor, now) if text else (None, None)
+        ticket.moved_without_context = ticket.moved_without_context and not text
         event_record(
             ticket=ticket,
             kind=EventKind.NEXT_ACTION,
@@ -415,3 +422,63 @@ def tickets_bulk_update(*, tickets, action, value, actor):
         except ValidationError as exc:
             errors[ticket.pk] = "; ".join(exc.messages)
     return done, errors
+
+
+def tickets_hand_over(*, ticket_ids, team, at, summary, assignees=None, without_context=(), actor=None):
+    """Move many tickets to TEAM at once (handoffs and failovers): one UPDATE per assignee, one event each.
+
+    The caller holds the row locks. ASSIGNEES: {ticket id: user}; the rest go to the team queue.
+    WITHOUT_CONTEXT: ids moved without a valid Next Action (failover), flagged for the arriving lead.
+    """
+    assignees = assignees or {}
+    if not ticket_ids:
+        return
+    by_assignee = {}
+    for ticket_id in ticket_ids:
+        by_assignee.setdefault(assignees.get(ticket_id), []).append(ticket_id)
+    moving = Ticket.objects.filter(pk__in=ticket_ids)
+    previous = dict(moving.values_list("pk", "team__code"))
+    statuses = dict(moving.values_list("pk", "status"))
+    for assignee, ids in by_assignee.items():
+        Ticket.objects.filter(pk__in=ids).update(
+            team=team,
+            assignee=assignee,
+            updated_at=at,
+            last_handed_off_at=at,
+            handoffs_since_progress=F("handoffs_since_progress") + 1,
+        )
+    if without_context:
+        Ticket.objects.filter(pk__in=without_context).update(moved_without_context=True)
+    SlaSegment.objects.filter(ticket_id__in=ticket_ids, ended_at__isnull=True).update(ended_at=at)
+    SlaSegment.objects.bulk_create(
+        SlaSegment(
+            ticket_id=i,
+            team=team,
+            region_id=team.region_id,
+            started_at=at,
+            paused=statuses[i] == Status.PENDING,
+        )
+        for i in ticket_ids
+    )
+    TicketEvent.objects.bulk_create(
+        TicketEvent(
+            ticket_id=i,
+            kind=EventKind.HANDOFF,
+            actor=actor,
+            created_at=at,
+            summary=f"{summary} → {team.name}"
+            + (f", assigned to {_name(assignees[i])}" if i in assignees else ", to the team queue"),
+            data={
+                "from": previous[i],
+                "to": team.code,
+                "assignee": assignees[i].username if i in assignees else None,
+            },
+        )
+        for i in ticket_ids
+    )
+    # Around-the-clock tiers keep their deadlines across a move; business-hours calendars need a recompute.
+    if not Rotation.objects.filter(tier=team.tier, around_the_clock=True).exists():
+        for ticket in Ticket.objects.select_related("customer", "team__region", "sla_policy").filter(
+            pk__in=ticket_ids
+        ):
+            _save(ticket, at, [])
