@@ -19,3 +19,19 @@ ROLE_PERMISSIONS = {
     Role.AGENT: ["helpdesk.use_app"],
     Role.INTEGRATION: ["helpdesk.use_api"],
 }
+
+
+class ResidencyRestriction(models.Model):
+    """Customer data of DATA_ZONE must not be handled by teams in HANDLING_ZONE (e.g. EU data outside the EU)."""
+
+    data_zone = models.CharField(max_length=8, help_text="Residency zone of the customer, e.g. EU")
+    handling_zone = models.CharField(max_length=8, help_text="Residency zone of the team's region, e.g. AMER")
+    note = models.CharField(max_length=200, blank=True, help_text="The legal reason, for the audit")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["data_zone", "handling_zone"], name="one_restriction_per_zone_pair")
+        ]
+
+    def __str__(self):
+        return f"{self.data_zone} data not handled in {self.handling_zone}"

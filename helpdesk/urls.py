@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from regions import apis as regions_apis
+from tickets import apis as tickets_apis
 
 from . import views
 from .apis import MeApi
@@ -21,6 +22,7 @@ router.register("shift-days", regions_apis.ShiftDayViewSet)
 router.register("rotations", regions_apis.RotationViewSet)
 router.register("rotation-steps", regions_apis.RotationStepViewSet)
 router.register("sourcing-rules", regions_apis.SourcingRuleViewSet)
+router.register("tickets", tickets_apis.TicketViewSet, basename="ticket")
 
 api_v1 = [
     path("me/", MeApi.as_view(), name="me"),
@@ -41,6 +43,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("", include("regions.urls")),
     path("", include("tickets.urls")),
+    path("", include("handoff.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

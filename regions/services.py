@@ -3,6 +3,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .models import Region, RegionStatus, RegionStatusChange
+from .signals import region_status_changed
 
 
 def region_set_status(*, region, status, reason, actor):
@@ -24,7 +25,11 @@ def region_set_status(*, region, status, reason, actor):
             changed_by=actor,
             changed_at=now,
         )
+        previous = locked.status
         locked.status, locked.status_reason, locked.status_since = status, reason, now
         locked.save(update_fields=["status", "status_reason", "status_since"])
+        transaction.on_commit(
+            lambda: region_status_changed.send(sender=Region, region=locked, previous=previous, actor=actor)
+        )
     region.status, region.status_reason, region.status_since = locked.status, reason, now
     return locked

@@ -15,3 +15,11 @@ def event_record(*, ticket, kind, actor=None, summary="", body="", data=None, at
         data=data or {},
         created_at=at or timezone.now(),
     )
+
+
+def events_record_bulk(*, ticket_ids, kind, summary, at, actor=None, data=None):
+    """The same event on many tickets in one INSERT (handoff sweeps)."""
+    TicketEvent.objects.bulk_create(
+        TicketEvent(ticket_id=i, kind=kind, actor=actor, summary=summary[:300], data=data or {}, created_at=at)
+        for i in ticket_ids
+    )

@@ -140,9 +140,7 @@ class Ticket(models.Model):
     )
 
     # SLA: kept current by tickets.sla.sla_recompute on every change.
-    sla_policy = models.ForeignKey(
-        "SlaPolicy", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    sla_policy = models.ForeignKey("SlaPolicy", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     sla_state = models.CharField(max_length=10, choices=SlaState.choices, default=SlaState.NONE)
     sla_target = models.CharField(max_length=20, blank=True, help_text="The target that falls due first")
     sla_due_at = models.DateTimeField(null=True, blank=True)
@@ -287,9 +285,7 @@ class SlaSegment(models.Model):
     class Meta:
         ordering = ["started_at", "id"]
         constraints = [
-            models.UniqueConstraint(
-                fields=["ticket"], condition=Q(ended_at__isnull=True), name="one_open_sla_segment"
-            )
+            models.UniqueConstraint(fields=["ticket"], condition=Q(ended_at__isnull=True), name="one_open_sla_segment")
         ]
 
     def __str__(self):
@@ -304,9 +300,7 @@ class Macro(models.Model):
 
     name = models.CharField(max_length=80, unique=True)
     body = models.TextField(help_text="Markdown; placeholders: {customer_name}, {agent_name}, {reference}")
-    team = models.ForeignKey(
-        Team, on_delete=models.CASCADE, null=True, blank=True, help_text="Empty: everyone"
-    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, help_text="Empty: everyone")
 
     class Meta:
         ordering = ["name"]
@@ -346,11 +340,19 @@ class Notification(models.Model):
         ASSIGNED = "assigned", "Ticket assigned to you"
         CUSTOMER_REPLY = "customer_reply", "Customer replied"
         SLA_WARNING = "sla_warning", "SLA warning"
+        HANDOFF_BLOCKED = "handoff_blocked", "Handoffs blocked"
+        BRIEFING = "briefing", "Briefing not acknowledged"
 
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    ticket = models.ForeignKey(
+        Ticket,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        help_text="Empty for notices about many tickets (a blocked handoff run, an unacknowledged briefing)",
     )
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="notifications")
+    url = models.CharField(max_length=200, blank=True, help_text="Where to look, when there is no single ticket")
     kind = models.CharField(max_length=20, choices=Kind.choices)
     text = models.CharField(max_length=300)
     urgent = models.BooleanField(default=False)
@@ -364,9 +366,7 @@ class Notification(models.Model):
         ordering = ["-created_at"]
         indexes = [
             models.Index(fields=["recipient", "delivered_at", "read_at"], name="notification_inbox"),
-            models.Index(
-                fields=["deliver_at"], name="notification_due", condition=Q(delivered_at__isnull=True)
-            ),
+            models.Index(fields=["deliver_at"], name="notification_due", condition=Q(delivered_at__isnull=True)),
         ]
 
     def __str__(self):

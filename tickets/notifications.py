@@ -51,6 +51,14 @@ def notification_create(*, recipient, ticket, kind, text, now, urgent=False):
         )
 
 
+def notice_create(*, recipients, kind, text, url, now):
+    """An escalation about many tickets (a blocked handoff run, a briefing nobody acknowledged), delivered now."""
+    Notification.objects.bulk_create(
+        Notification(recipient=user, kind=kind, text=text, url=url, urgent=True, created_at=now, deliver_at=now)
+        for user in recipients
+    )
+
+
 def notifications_deliver_due(*, now, batch_size=500):
     """Mark due notifications delivered and email those whose recipient asked for email. Returns the count."""
     delivered = 0
@@ -83,9 +91,10 @@ def notifications_email(*, ids, now):
     for notification in Notification.objects.select_related("recipient", "ticket").filter(
         pk__in=ids, emailed_at__isnull=True
     ):
+        path = f"/tickets/{notification.ticket_id}/" if notification.ticket_id else notification.url
         send_mail(
             subject=f"[Meridian] {notification.text}",
-            message=f"{notification.text}\n\nOpen the ticket: {settings.SITE_URL}/tickets/{notification.ticket_id}/",  # noqa: E501
+            message=f"{notification.text}\n\nOpen it in Meridian: {settings.SITE_URL}{path}",
             from_email=None,
             recipient_list=[notification.recipient.email],
         )

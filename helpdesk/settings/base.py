@@ -166,6 +166,7 @@ CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "helpdesk.tasks.heartbeat_record_task", "schedule": 60.0},
     "sla-check": {"task": "tickets.tasks.sla_check_due_task", "schedule": 60.0},
     "notifications": {"task": "tickets.tasks.notifications_deliver_due_task", "schedule": 60.0},
+    "handoffs": {"task": "handoff.tasks.run_due_handoffs_task", "schedule": 60.0},
 }
 
 LOGGING = {
