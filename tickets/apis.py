@@ -1,1 +1,385 @@
-"""REST API for tickets (filled in by the API work)."""
+"""REST API v1 for tickets: reads through the selectors, every write through tickets.services."""
+
+from contextlib import contextmanager
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import transaction
+from django.utils import timezone
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_choice_field
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import permissions, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+
+from regions.models import Team, Tier
+
+from .markdown import render_markdown
+from .models import MESSAGE_KINDS, Channel, Customer, EventKind, Priority, Status, Ticket, TicketEvent
+from .selectors import QUEUE_VIEWS, ticket_get_for, ticket_queue, ticket_scope, ticket_timeline
+from .services import (
+    customer_get_or_create,
+    ticket_assign,
+    ticket_create,
+    ticket_reply,
+    ticket_route,
+    ticket_set_escalation,
+    ticket_set_next_action,
+    ticket_set_priority,
+    ticket_set_status,
+    ticket_set_tags,
+)
+
+
+class UsesTickets(permissions.BasePermission):
+    """People of the workspace (use_app) and integrations (use_api); which tickets is ticket_scope's call."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        return user.is_authenticated and (user.has_perm("helpdesk.use_app") or user.has_perm("helpdesk.use_api"))
+
+
+class RepliesByAgents(permissions.BasePermission):
+    """Replies and internal notes are written by people of the workspace, not by integrations."""
+
+    message = "Replies and internal notes are written by agents."
+
+    def has_permission(self, request, view):
+        return request.method in permissions.SAFE_METHODS or request.user.has_perm("helpdesk.use_app")
+
+
+@contextmanager
+def field_errors():
+    """A service's django ValidationError becomes a 400 naming the fields."""
+    try:
+        yield
+    except DjangoValidationError as exc:
+        detail = exc.message_dict if hasattr(exc, "error_dict") else {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
+        raise serializers.ValidationError(detail) from None
+
+
+class TicketStatusField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(choices=Status.choices, **kwargs)
+
+
+class TicketStatusFieldExtension(OpenApiSerializerFieldExtension):
+    """A component of its own: regions already has a "status" enum, and the two must not be merged."""
+
+    target_class = TicketStatusField
+
+    def get_name(self):
+        return "TicketStatusEnum"
+
+    def map_serializer_field(self, auto_schema, direction):
+        return build_choice_field(self.target)
+
+
+# Output
+
+
+class TicketCustomerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ["id", "name", "email", "country", "language", "vip"]
+
+
+class TicketTeamSerializer(serializers.ModelSerializer):
+    region = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = Team
+        fields = ["code", "name", "region"]
+
+
+class TicketNextActionSerializer(serializers.Serializer):
+    text = serializers.CharField(source="next_action", allow_blank=True, help_text="Empty: none written")
+    due_at = serializers.DateTimeField(source="next_action_due_at", allow_null=True)
+    set_by = serializers.CharField(source="next_action_set_by.username", read_only=True, allow_null=True)
+    set_at = serializers.DateTimeField(source="next_action_set_at", allow_null=True)
+
+
+class TicketSlaSerializer(serializers.Serializer):
+    state = serializers.CharField(source="sla_state")
+    target = serializers.CharField(source="sla_target", help_text="The target that falls due first")
+    due_at = serializers.DateTimeField(source="sla_due_at", allow_null=True)
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    reference = serializers.CharField(read_only=True)
+    status = TicketStatusField(read_only=True)
+    customer = TicketCustomerSerializer(read_only=True)
+    team = TicketTeamSerializer(read_only=True, allow_null=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
+    next_action = TicketNextActionSerializer(source="*", read_only=True)
+    sla = TicketSlaSerializer(source="*", read_only=True)
+
+    class Meta:
+        model = Ticket
+        fields = [
+            "id",
+            "reference",
+            "subject",
+            "status",
+            "priority",
+            "tier",
+            "channel",
+            "customer",
+            "team",
+            "assignee",
+            "tags",
+            "is_critical",
+            "is_outage",
+            "next_action",
+            "sla",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class TicketEventSerializer(serializers.ModelSerializer):
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    body = serializers.SerializerMethodField(help_text="Markdown; messages only")
+    body_html = serializers.SerializerMethodField(help_text="Sanitised HTML of the body; messages only")
+    internal = serializers.BooleanField(source="is_internal", read_only=True, help_text="An internal note")
+
+    class Meta:
+        model = TicketEvent
+        fields = ["id", "kind", "created_at", "actor", "summary", "data", "body", "body_html", "internal"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_body(self, event):
+        return event.body if event.is_message else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_body_html(self, event):
+        return render_markdown(event.body) if event.is_message else None
+
+
+# Input
+
+
+class TicketQuerySerializer(serializers.Serializer):
+    view = serializers.ChoiceField(choices=list(QUEUE_VIEWS.items()), default="all")
+    status = TicketStatusField(required=False)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    tier = serializers.ChoiceField(choices=Tier.choices, required=False)
+    channel = serializers.ChoiceField(choices=Channel.choices, required=False)
+    language = serializers.CharField(max_length=8, required=False)
+    sla_due_within = serializers.IntegerField(
+        min_value=0, required=False, help_text="Minutes: only tickets whose SLA falls due within them"
+    )
+    missing_next_action = serializers.BooleanField(
+        required=False, default=False, help_text="Only tickets without a Next Action"
+    )
+    customer_email = serializers.EmailField(required=False, help_text="Case-insensitive")
+
+
+class TicketCustomerInputSerializer(serializers.ModelSerializer):
+    """Validation only (the model's own validators); the customer is found or made by the service."""
+
+    class Meta:
+        model = Customer
+        fields = ["email", "name", "country", "language", "phone", "company", "vip"]
+        # A known email is the same customer again, not a conflict.
+        extra_kwargs = {"email": {"validators": []}}
+
+
+class TicketCreateSerializer(serializers.Serializer):
+    customer = TicketCustomerInputSerializer()
+    subject = serializers.CharField(max_length=200)
+    body = serializers.CharField(help_text="The customer's first message, Markdown")
+    channel = serializers.ChoiceField(choices=Channel.choices, default=Channel.API)
+    priority = serializers.ChoiceField(choices=Priority.choices, default=Priority.NORMAL)
+    tier = serializers.ChoiceField(
+        choices=Tier.choices, required=False, allow_null=True, help_text="Empty: chosen by the routing rules"
+    )
+    tags = serializers.ListField(child=serializers.SlugField(max_length=40), default=list)
+    is_critical = serializers.BooleanField(default=False)
+    is_outage = serializers.BooleanField(default=False)
+
+
+@extend_schema_field(
+    {"oneOf": [{"type": "string"}, {"type": "integer"}], "nullable": True, "description": "Username or id"}
+)
+class AssigneeField(serializers.Field):
+    default_error_messages = {"unknown": "No user with this username or id."}
+
+    def to_internal_value(self, value):
+        users = get_user_model().objects.select_related("agent")
+        if isinstance(value, int) and not isinstance(value, bool):
+            user = users.filter(pk=value).first()
+        elif isinstance(value, str) and value.strip():
+            value = value.strip()
+            user = users.filter(username=value).first()
+            if user is None and value.isdigit():
+                user = users.filter(pk=int(value)).first()
+        else:
+            user = None
+        if user is None:
+            self.fail("unknown")
+        return user
+
+    def to_representation(self, value):
+        return value.username
+
+
+class TicketUpdateSerializer(serializers.Serializer):
+    status = TicketStatusField(required=False)
+    priority = serializers.ChoiceField(choices=Priority.choices, required=False)
+    assignee = AssigneeField(required=False, allow_null=True, help_text="Username or id; null: unassign")
+    tags = serializers.ListField(child=serializers.SlugField(max_length=40), required=False)
+    is_critical = serializers.BooleanField(required=False)
+    is_outage = serializers.BooleanField(required=False)
+
+    def validate(self, attrs):
+        # Say so rather than silently ignore a field that cannot be changed here.
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({name: ["This field cannot be changed."] for name in unknown})
+        return attrs
+
+
+class TicketMessageInputSerializer(serializers.Serializer):
+    body = serializers.CharField(help_text="Markdown")
+    internal = serializers.BooleanField(default=False, help_text="An internal note only agents see")
+
+
+class TicketNextActionInputSerializer(serializers.Serializer):
+    text = serializers.CharField(allow_blank=True, help_text="Empty: clear the Next Action")
+    due_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class TicketCursorPagination(CursorPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+    # The id never changes, so a cursor neither skips nor repeats a ticket whose SLA moves meanwhile.
+    ordering = "-id"
+
+
+class TicketViewSet(viewsets.GenericViewSet):
+    """Tickets the caller may see (others are 404); every change goes through tickets.services."""
+
+    queryset = Ticket.objects.none()
+    serializer_class = TicketSerializer
+    permission_classes = [UsesTickets]
+    pagination_class = TicketCursorPagination
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        return ticket_scope(self.request.user)
+
+    def get_object(self):
+        return ticket_get_for(self.request.user, self.kwargs["pk"])
+
+    def _ticket_response(self, ticket, code=status.HTTP_200_OK):
+        return Response(TicketSerializer(ticket).data, status=code)
+
+    @extend_schema(parameters=[TicketQuerySerializer])
+    def list(self, request):
+        """A queue of tickets with filters, newest first."""
+        query = TicketQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        filters = dict(query.validated_data)
+        email = filters.pop("customer_email", None)
+        tickets = ticket_queue(request.user, now=timezone.now(), **filters)
+        if email:
+            tickets = tickets.filter(customer__email=email.strip().lower())
+        page = self.paginate_queryset(tickets.select_related("next_action_set_by"))
+        return self.get_paginated_response(TicketSerializer(page, many=True).data)
+
+    @extend_schema(request=TicketCreateSerializer, responses={201: TicketSerializer})
+    def create(self, request):
+        """Open a ticket for the customer with this email (made on first contact); it is routed at once."""
+        payload = TicketCreateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        data = dict(payload.validated_data)
+        details = data.pop("customer")
+        # One transaction: a refused ticket leaves no new customer behind.
+        with field_errors(), transaction.atomic():
+            customer = customer_get_or_create(**details)
+            ticket = ticket_create(customer=customer, actor=request.user, **data)
+        return self._ticket_response(ticket, status.HTTP_201_CREATED)
+
+    def retrieve(self, request, pk=None):
+        return self._ticket_response(self.get_object())
+
+    @extend_schema(request=TicketUpdateSerializer, responses=TicketSerializer)
+    def partial_update(self, request, pk=None):
+        """Change status, priority, assignee, tags or escalation flags: one timeline event per change."""
+        ticket = self.get_object()
+        payload = TicketUpdateSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        changes, actor = payload.validated_data, request.user
+        # All or nothing: a refused change undoes the ones before it.
+        with field_errors(), transaction.atomic():
+            if "status" in changes:
+                ticket_set_status(ticket=ticket, status=changes["status"], actor=actor)
+            if "priority" in changes:
+                ticket_set_priority(ticket=ticket, priority=changes["priority"], actor=actor)
+            if "assignee" in changes:
+                ticket_assign(ticket=ticket, assignee=changes["assignee"], actor=actor)
+            if "tags" in changes:
+                ticket_set_tags(ticket=ticket, tags=changes["tags"], actor=actor)
+            if "is_critical" in changes or "is_outage" in changes:
+                ticket_set_escalation(
+                    ticket=ticket,
+                    critical=changes.get("is_critical", ticket.is_critical),
+                    outage=changes.get("is_outage", ticket.is_outage),
+                    actor=actor,
+                )
+        return self._ticket_response(self.get_object())
+
+    @extend_schema(responses=TicketEventSerializer(many=True))
+    @action(detail=True, methods=["get"])
+    def timeline(self, request, pk=None):
+        """Everything that happened to the ticket, oldest first."""
+        events = ticket_timeline(self.get_object())
+        return Response(TicketEventSerializer(events, many=True).data)
+
+    @extend_schema(methods=["GET"], responses=TicketEventSerializer(many=True))
+    @extend_schema(methods=["POST"], request=TicketMessageInputSerializer, responses={201: TicketEventSerializer})
+    @action(detail=True, methods=["get", "post"], permission_classes=[UsesTickets, RepliesByAgents])
+    def messages(self, request, pk=None):
+        """GET: the customer's messages, replies and internal notes. POST: reply, or write a note."""
+        ticket = self.get_object()
+        if request.method == "GET":
+            events = ticket_timeline(ticket).filter(kind__in=MESSAGE_KINDS)
+            return Response(TicketEventSerializer(events, many=True).data)
+        payload = TicketMessageInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        internal = payload.validated_data["internal"]
+        with field_errors():
+            ticket_reply(ticket=ticket, actor=request.user, **payload.validated_data)
+        kind = EventKind.NOTE if internal else EventKind.REPLY
+        message = ticket_timeline(ticket).filter(kind=kind, actor=request.user).last()
+        return Response(TicketEventSerializer(message).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(methods=["GET"], responses=TicketNextActionSerializer)
+    @extend_schema(methods=["PUT"], request=TicketNextActionInputSerializer, responses=TicketNextActionSerializer)
+    @action(detail=True, methods=["get", "put"], url_path="next-action")
+    def next_action(self, request, pk=None):
+        """The note the next agent follows. PUT writes or confirms it; empty text clears it."""
+        ticket = self.get_object()
+        if request.method == "PUT":
+            payload = TicketNextActionInputSerializer(data=request.data)
+            payload.is_valid(raise_exception=True)
+            with field_errors():
+                ticket_set_next_action(ticket=ticket, actor=request.user, **payload.validated_data)
+            ticket = self.get_object()
+        return Response(TicketNextActionSerializer(ticket).data)
+
+    @extend_schema(request=None, responses=TicketSerializer)
+    @action(detail=True, methods=["post"])
+    def route(self, request, pk=None):
+        """Route again as on arrival: team on shift now, then agent."""
+        with field_errors():
+            ticket_route(ticket=self.get_object(), actor=request.user)
+        return self._ticket_response(self.get_object())
