@@ -331,8 +331,8 @@ class TicketViewSet(viewsets.GenericViewSet):
             if "is_critical" in changes or "is_outage" in changes:
                 ticket_set_escalation(
                     ticket=ticket,
-                    critical=changes.get("is_critical", ticket.is_critical),
-                    outage=changes.get("is_outage", ticket.is_outage),
+                    critical=changes.get("is_critical"),
+                    outage=changes.get("is_outage"),
                     actor=actor,
                 )
         return self._ticket_response(self.get_object())

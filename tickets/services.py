@@ -21,11 +21,7 @@ SLA_FIELDS = ["sla_policy", "sla_state", "sla_target", "sla_due_at", "sla_next_c
 
 
 def _lock(ticket):
-    return (
-        Ticket.objects.select_for_update()
-        .select_related("customer", "team__region", "sla_policy")
-        .get(pk=ticket.pk)
-    )
+    return Ticket.objects.select_for_update().select_related("customer", "team__region", "sla_policy").get(pk=ticket.pk)
 
 
 def _save(ticket, now, fields):
@@ -108,9 +104,7 @@ def ticket_create(
     tag_names = sorted({t.strip().lower() for t in tags if t.strip()})
     with transaction.atomic():
         if tier is None:
-            tier, tier_reason = choose_tier(
-                channel=channel, tags=tag_names, priority=priority, customer=customer
-            )
+            tier, tier_reason = choose_tier(channel=channel, tags=tag_names, priority=priority, customer=customer)
         else:
             tier_reason = f"Tier {tier} set explicitly"
         ticket = Ticket.objects.create(
@@ -174,11 +168,7 @@ def ticket_assign(*, ticket, assignee, actor, at=None):
             _move(ticket, agent.team, actor, now, f"Moved with its assignee to {agent.team.name}")
             fields.append("team")
         ticket.assignee = assignee
-        summary = (
-            f"Assigned to {_name(assignee)} by {_name(actor)}"
-            if assignee
-            else f"Unassigned by {_name(actor)}"
-        )
+        summary = f"Assigned to {_name(assignee)} by {_name(actor)}" if assignee else f"Unassigned by {_name(actor)}"
         event_record(
             ticket=ticket,
             kind=EventKind.ASSIGNEE,
@@ -292,9 +282,7 @@ def ticket_customer_message(*, ticket, body, at=None):
         ticket = _lock(ticket)
         if ticket.status == Status.CLOSED:
             raise ValidationError({"body": "The ticket is closed; a new message opens a follow-up ticket."})
-        event_record(
-            ticket=ticket, kind=EventKind.CUSTOMER_MESSAGE, at=now, body=body, summary=ticket.customer.name
-        )
+        event_record(ticket=ticket, kind=EventKind.CUSTOMER_MESSAGE, at=now, body=body, summary=ticket.customer.name)
         ticket.last_customer_message_at = now
         if ticket.status in (Status.PENDING, Status.SOLVED, Status.ON_HOLD):
             _change_status(ticket, Status.OPEN, None, now, "customer replied")
@@ -373,15 +361,16 @@ def ticket_set_next_action(*, ticket, text, actor, due_at=None, at=None):
             summary=f"Next Action: {text}" if text else "Next Action cleared",
             data={"text": text, "due_at": due_at.isoformat() if due_at else None},
         )
-        return _save(
-            ticket, now, ["next_action", "next_action_due_at", "next_action_set_by", "next_action_set_at"]
-        )
+        return _save(ticket, now, ["next_action", "next_action_due_at", "next_action_set_by", "next_action_set_at"])
 
 
-def ticket_set_escalation(*, ticket, critical, outage, actor, at=None):
+def ticket_set_escalation(*, ticket, critical=None, outage=None, actor, at=None):
+    """Set the critical / outage-related flags; None leaves a flag as it is (read under the row lock)."""
     now = at or timezone.now()
     with transaction.atomic():
         ticket = _lock(ticket)
+        critical = ticket.is_critical if critical is None else critical
+        outage = ticket.is_outage if outage is None else outage
         if (ticket.is_critical, ticket.is_outage) == (critical, outage):
             return ticket
         ticket.is_critical, ticket.is_outage = critical, outage
@@ -478,7 +467,29 @@ def tickets_hand_over(*, ticket_ids, team, at, summary, assignees=None, without_
     )
     # Around-the-clock tiers keep their deadlines across a move; business-hours calendars need a recompute.
     if not Rotation.objects.filter(tier=team.tier, around_the_clock=True).exists():
-        for ticket in Ticket.objects.select_related("customer", "team__region", "sla_policy").filter(
-            pk__in=ticket_ids
-        ):
+        for ticket in Ticket.objects.select_related("customer", "team__region", "sla_policy").filter(pk__in=ticket_ids):
             _save(ticket, at, [])
+
+
+def ticket_viewer_ping(*, ticket, user, typing, at=None):
+    """USER has TICKET open (and is typing a reply if TYPING); read by ticket_viewers for collision notices."""
+    now = at or timezone.now()
+    viewer, _ = ticket.viewers.update_or_create(user=user, defaults={"typing": bool(typing), "seen_at": now})
+    return viewer
+
+
+def notification_mark_read(*, notification, actor, at=None):
+    """Mark one of ACTOR's own notifications read; marking someone else's is refused."""
+    if notification.recipient_id != actor.pk:
+        raise ValidationError("Only the recipient can mark a notification read.")
+    now = at or timezone.now()
+    if notification.read_at is None:
+        type(notification).objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now)
+        notification.read_at = now
+    return notification
+
+
+def notifications_mark_all_read(*, actor, at=None):
+    """Mark every due notification of ACTOR read; returns how many changed."""
+    now = at or timezone.now()
+    return actor.notifications.filter(deliver_at__lte=now, read_at__isnull=True).update(read_at=now)
