@@ -142,9 +142,14 @@ SPECTACULAR_SETTINGS = {
 # acceptable for a laptop.
 REDIS_URL = env.redis_url("REDIS_URL")
 CELERY_BROKER_DIR = VAR_DIR / "celery"
+# No task may run longer than this; Redis redelivers an unacknowledged message only after the
+# visibility timeout, which must be longer, or a slow acks_late task would run twice at once.
+CELERY_TASK_TIME_LIMIT = 30 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+CELERY_VISIBILITY_TIMEOUT = 2 * 60 * 60
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 else:
     for sub in ("queue", "control"):
         (CELERY_BROKER_DIR / sub).mkdir(parents=True, exist_ok=True)
@@ -156,7 +161,8 @@ else:
         "polling_interval": 1,
     }
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_ACKS_LATE = True
+# Acknowledge on receipt by default; only idempotent tasks opt in to acks_late (redelivery after a crash).
+CELERY_TASK_ACKS_LATE = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -77,7 +77,9 @@ def test_blocked_ticket_moves_on_the_next_minute_once_the_note_is_written(sun, d
     run = handoff_run(team=sun["dub"], boundary_at=BOUNDARY, now=BOUNDARY)
     assert run.blocked == 1
     assert handoff_retry_blocked(now=BOUNDARY + dt.timedelta(minutes=1)) == 0
-    ticket_set_next_action(ticket=t, text="Escalate to billing", actor=dublin_agent, at=BOUNDARY + dt.timedelta(minutes=2))
+    ticket_set_next_action(
+        ticket=t, text="Escalate to billing", actor=dublin_agent, at=BOUNDARY + dt.timedelta(minutes=2)
+    )
     assert handoff_retry_blocked(now=BOUNDARY + dt.timedelta(minutes=3)) == 1
     run.refresh_from_db()
     assert (run.moved, run.blocked) == (1, 0)
