@@ -15,7 +15,7 @@ ROLE_ORDER = [Role.ADMIN, Role.LEAD, Role.AGENT, Role.INTEGRATION]
 
 # "app_label.codename" per role; Admin gets every permission.
 ROLE_PERMISSIONS = {
-    Role.LEAD: ["helpdesk.use_app", "helpdesk.view_user", "regions.view_coverage"],
+    Role.LEAD: ["helpdesk.use_app", "helpdesk.view_user", "regions.view_coverage", "handoff.view_dashboard"],
     Role.AGENT: ["helpdesk.use_app"],
     Role.INTEGRATION: ["helpdesk.use_api"],
 }

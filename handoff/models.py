@@ -53,6 +53,7 @@ class HandoffRun(models.Model):
     class Meta:
         ordering = ["-boundary_at", "team"]
         constraints = [models.UniqueConstraint(fields=["team", "boundary_at", "kind"], name="one_run_per_boundary")]
+        permissions = [("view_dashboard", "Can run the handoff dashboard and acknowledge briefings")]
 
     def __str__(self):
         return f"{self.team.code} @ {self.boundary_at:%Y-%m-%d %H:%M} UTC ({self.get_kind_display()})"

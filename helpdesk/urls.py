@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from handoff import apis as handoff_apis
 from regions import apis as regions_apis
 from tickets import apis as tickets_apis
 
@@ -23,11 +24,16 @@ router.register("rotations", regions_apis.RotationViewSet)
 router.register("rotation-steps", regions_apis.RotationStepViewSet)
 router.register("sourcing-rules", regions_apis.SourcingRuleViewSet)
 router.register("tickets", tickets_apis.TicketViewSet, basename="ticket")
+router.register("handoff-runs", handoff_apis.HandoffRunViewSet, basename="handoff-run")
+router.register("handoffs", handoff_apis.HandoffViewSet, basename="handoff")
+router.register("briefings", handoff_apis.BriefingViewSet, basename="briefing")
 
 api_v1 = [
     path("me/", MeApi.as_view(), name="me"),
     path("coverage/", regions_apis.CoverageApi.as_view(), name="coverage"),
     path("staffing/", regions_apis.StaffingApi.as_view(), name="staffing"),
+    path("cold-tickets/", handoff_apis.ColdTicketsApi.as_view(), name="cold-tickets"),
+    path("bouncing-tickets/", handoff_apis.BouncingTicketsApi.as_view(), name="bouncing-tickets"),
     *router.urls,
 ]
 

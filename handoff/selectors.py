@@ -1,0 +1,137 @@
+"""Reads for the lead dashboard, the API and the ticket page: readiness, detectors, runs and metrics."""
+
+import datetime as dt
+
+from django.db.models import F, Min, OuterRef, Q, Subquery
+
+from regions.selectors import team_list, team_next_boundary, team_on_shift
+from tickets.models import MESSAGE_KINDS, OPEN_STATUSES, EventKind, Ticket, TicketEvent
+
+from .models import DEFAULTS, Briefing, Handoff, HandoffRun, HandoffSettings, Outcome
+from .services import note_problem, settings_for
+
+TOUCH_KINDS = [*[k for k in MESSAGE_KINDS if k != EventKind.CUSTOMER_MESSAGE], EventKind.STATUS, EventKind.NEXT_ACTION]
+UNTOUCHED_AFTER = dt.timedelta(hours=1)
+
+
+def readiness(team):
+    """Open tickets of TEAM that would be blocked at its next handoff, with why, most urgent first."""
+    rule = settings_for(team).note_rule
+    tickets = (
+        Ticket.objects.filter(team=team, status__in=OPEN_STATUSES)
+        .select_related("assignee", "customer")
+        .order_by(F("sla_due_at").asc(nulls_last=True), "id")
+    )
+    lacking = []
+    for t in tickets:
+        problem = note_problem(
+            rule,
+            next_action=t.next_action,
+            set_at=t.next_action_set_at,
+            last_customer_message_at=t.last_customer_message_at,
+            last_handed_off_at=t.last_handed_off_at,
+        )
+        if problem:
+            lacking.append((t, problem))
+    return lacking
+
+
+def _settings_by_team():
+    return {s.team_id: s for s in HandoffSettings.objects.all()}
+
+
+def cold_tickets(tickets, *, now):
+    """Open tickets whose owning team is off shift, or with no activity for the team's cold time (16 h)."""
+    teams = list(team_list())
+    off_shift = [t.pk for t in teams if not team_on_shift(t, now)]
+    settings = _settings_by_team()
+    quiet = Q()
+    for hours in {settings.get(t.pk, DEFAULTS).cold_after_hours for t in teams} or {DEFAULTS.cold_after_hours}:
+        ids = [t.pk for t in teams if settings.get(t.pk, DEFAULTS).cold_after_hours == hours]
+        quiet |= Q(team_id__in=ids, updated_at__lt=now - dt.timedelta(hours=hours))
+    return tickets.filter(status__in=OPEN_STATUSES).filter(Q(team_id__in=off_shift) | quiet)
+
+
+def bouncing_tickets(tickets):
+    """Open tickets handed off the team's threshold of times (3) with no public reply or status change between."""
+    settings = _settings_by_team()
+    teams = list(team_list())
+    bouncing = Q()
+    for threshold in {settings.get(t.pk, DEFAULTS).bounce_threshold for t in teams} or {DEFAULTS.bounce_threshold}:
+        ids = [t.pk for t in teams if settings.get(t.pk, DEFAULTS).bounce_threshold == threshold]
+        bouncing |= Q(team_id__in=ids, handoffs_since_progress__gte=threshold)
+    return tickets.filter(status__in=OPEN_STATUSES).filter(bouncing)
+
+
+def ticket_flags(ticket, *, now):
+    """{"cold": bool, "bouncing": bool} for one ticket (ticket page, API)."""
+    one = Ticket.objects.filter(pk=ticket.pk)
+    return {"cold": cold_tickets(one, now=now).exists(), "bouncing": bouncing_tickets(one).exists()}
+
+
+def blocked_handoffs(teams):
+    """Blocked handoffs still waiting (ticket still with the departing team), newest first."""
+    return (
+        Handoff.objects.filter(outcome=Outcome.BLOCKED, run__team__in=teams, ticket__team=F("run__team"))
+        .filter(ticket__status__in=OPEN_STATUSES)
+        .select_related("ticket", "run__team", "ticket__assignee")
+        .order_by("-run__boundary_at", "ticket_id")
+    )
+
+
+def run_list(teams, limit=20):
+    return HandoffRun.objects.filter(Q(team__in=teams) | Q(arriving_team__in=teams)).select_related(
+        "team", "arriving_team"
+    )[:limit]
+
+
+def run_metrics(runs, *, now):
+    """Per run: share blocked, median minutes from handoff to first touch by the arriving team, untouched after 1 h."""
+    runs = list(runs)
+    first_touch = (
+        TicketEvent.objects.filter(
+            ticket_id=OuterRef("ticket_id"), created_at__gt=OuterRef("moved_at"), kind__in=TOUCH_KINDS
+        )
+        .exclude(actor=None)
+        .values("ticket_id")
+        .annotate(first=Min("created_at"))
+        .values("first")
+    )
+    handoffs = (
+        Handoff.objects.filter(run__in=runs, moved_at__isnull=False)
+        .annotate(first_touch=Subquery(first_touch))
+        .values_list("run_id", "moved_at", "first_touch")
+    )
+    waits, untouched = {}, {}
+    for run_id, moved_at, touched in handoffs:
+        if touched is not None:
+            waits.setdefault(run_id, []).append((touched - moved_at).total_seconds() / 60)
+        elif now - moved_at > UNTOUCHED_AFTER:
+            untouched[run_id] = untouched.get(run_id, 0) + 1
+    result = []
+    for run in runs:
+        minutes = sorted(waits.get(run.pk, []))
+        median = minutes[len(minutes) // 2] if minutes else None
+        result.append(
+            {
+                "run": run,
+                "blocked_share": run.blocked_share,
+                "median_first_touch_minutes": median,
+                "untouched_after_hour": untouched.get(run.pk, 0),
+            }
+        )
+    return result
+
+
+def next_boundary_of(team, now):
+    return team_next_boundary(team_list().get(pk=team.pk), now)
+
+
+def briefing_for(team, now):
+    """The newest briefing where TEAM arrives, prepared and not older than a shift."""
+    return (
+        Briefing.objects.filter(team=team, boundary_at__gte=now - dt.timedelta(hours=12))
+        .select_related("departing_team", "acknowledged_by")
+        .order_by("-boundary_at")
+        .first()
+    )
