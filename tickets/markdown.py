@@ -4,9 +4,7 @@ import nh3
 from django.utils.safestring import mark_safe
 from markdown_it import MarkdownIt
 
-_markdown = (
-    MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").enable("strikethrough")
-)
+_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable("table").enable("strikethrough")
 
 ALLOWED_TAGS = {
     "p",

@@ -58,9 +58,7 @@ def choose_assignee(*, team, language, at):
             languages__proficiency__in=GOOD_ENOUGH,
         )
         .select_related("user")
-        .annotate(
-            load=Count("user__assigned_tickets", filter=Q(user__assigned_tickets__status__in=OPEN_STATUSES))
-        )
+        .annotate(load=Count("user__assigned_tickets", filter=Q(user__assigned_tickets__status__in=OPEN_STATUSES)))
         .order_by("load", "user__username")
     )
     for agent in agents:
@@ -84,14 +82,10 @@ def choose_assignees(*, team, tickets, at):
         Agent.objects.filter(team=team, presence=Presence.AVAILABLE)
         .select_related("user")
         .prefetch_related("languages")
-        .annotate(
-            load=Count("user__assigned_tickets", filter=Q(user__assigned_tickets__status__in=OPEN_STATUSES))
-        )
+        .annotate(load=Count("user__assigned_tickets", filter=Q(user__assigned_tickets__status__in=OPEN_STATUSES)))
         .order_by("user__username")
     )
-    speaks = {
-        a.pk: {lang.language for lang in a.languages.all() if lang.proficiency in GOOD_ENOUGH} for a in agents
-    }
+    speaks = {a.pk: {lang.language for lang in a.languages.all() if lang.proficiency in GOOD_ENOUGH} for a in agents}
     chosen = {}
     for ticket_id, language in tickets:
         fitting = [a for a in agents if language in speaks[a.pk] and a.load < a.capacity]

@@ -83,9 +83,7 @@ def used_by_region(segments, calendar, start, now):
     for seg in segments:
         if seg.paused:
             continue
-        used[seg.region_id] += calendar.seconds(
-            seg.team_id, max(seg.started_at, start), min(seg.end(now), now)
-        )
+        used[seg.region_id] += calendar.seconds(seg.team_id, max(seg.started_at, start), min(seg.end(now), now))
     return used
 
 
@@ -97,9 +95,7 @@ def _active_targets(ticket, policy):
     elif ticket.last_customer_message_at and ticket.last_customer_message_at > ticket.first_response_at:
         last_reply = ticket.last_public_reply_at or ticket.first_response_at
         if ticket.last_customer_message_at > last_reply:
-            targets.append(
-                ("next_response", ticket.last_customer_message_at, policy.next_response_minutes * 60)
-            )
+            targets.append(("next_response", ticket.last_customer_message_at, policy.next_response_minutes * 60))
     if ticket.solved_at is None:
         targets.append(("resolution", ticket.created_at, policy.resolution_minutes * 60))
     return targets
@@ -188,9 +184,7 @@ def sla_check_due(*, now, batch_size=500):
             )
             for ticket in batch:
                 sla_recompute(ticket=ticket, now=now)
-                ticket.save(
-                    update_fields=["sla_state", "sla_target", "sla_due_at", "sla_next_check_at", "sla_flags"]
-                )
+                ticket.save(update_fields=["sla_state", "sla_target", "sla_due_at", "sla_next_check_at", "sla_flags"])
         checked += len(batch)
         if len(batch) < batch_size:
             return checked

@@ -35,9 +35,6 @@ def test_missing_secret_key_refuses_to_start_with_one_line():
 
 def test_weak_secret_key_and_missing_hosts_are_refused():
     weak = _manage("check", SECRET_KEY="short", ALLOWED_HOSTS="help.example.com")
-    assert (
-        weak.stderr.strip()
-        == "Meridian configuration error: SECRET_KEY must be at least 50 random characters"
-    )
+    assert weak.stderr.strip() == "Meridian configuration error: SECRET_KEY must be at least 50 random characters"
     no_hosts = _manage("check", SECRET_KEY=GOOD_KEY)
     assert no_hosts.stderr.strip() == "Meridian configuration error: ALLOWED_HOSTS is required and not set"
