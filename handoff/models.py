@@ -77,12 +77,13 @@ class Outcome(models.TextChoices):
 class Handoff(models.Model):
     """What happened to one ticket in one run; a blocked one becomes moved once its note is written."""
 
-    run = models.ForeignKey(HandoffRun, on_delete=models.CASCADE, related_name="handoffs")
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="handoffs")
+    run = models.ForeignKey(HandoffRun, on_delete=models.CASCADE, related_name="handoffs", db_index=False)
+    # Indexed by handoff_ticket (ticket, created_at) and the unique (run, ticket): no extra index to write.
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="handoffs", db_index=False)
     outcome = models.CharField(max_length=12, choices=Outcome.choices)
     reason = models.CharField(max_length=300)
-    from_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
-    to_team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    from_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+", db_index=False)
+    to_team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False)
     next_action_snapshot = models.TextField(blank=True)
     created_at = models.DateTimeField()
     moved_at = models.DateTimeField(null=True, blank=True)

@@ -105,13 +105,17 @@ class Ticket(models.Model):
     channel = models.CharField(max_length=8, choices=Channel.choices)
     customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="tickets")
     language = models.CharField(max_length=8, default="en")
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="tickets", null=True, blank=True)
+    # Both lead an index below; an index of their own would only slow every handoff.
+    team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, related_name="tickets", null=True, blank=True, db_index=False
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="assigned_tickets",
+        db_index=False,
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="tickets")
     is_critical = models.BooleanField(default=False, help_text="Critical escalation")
@@ -152,6 +156,8 @@ class Ticket(models.Model):
         ordering = ["sla_due_at", "id"]
         indexes = [
             models.Index(fields=["team", "status", "sla_due_at"], name="ticket_team_queue"),
+            # The handoff sweep walks a team's open tickets in id order, a batch at a time.
+            models.Index(fields=["team", "id"], name="ticket_open_by_team", condition=Q(status__in=OPEN_STATUSES)),
             models.Index(fields=["assignee", "status", "sla_due_at"], name="ticket_assignee_queue"),
             models.Index(
                 fields=["sla_next_check_at"],
@@ -223,7 +229,8 @@ MESSAGE_KINDS = [EventKind.CUSTOMER_MESSAGE, EventKind.REPLY, EventKind.NOTE]
 class TicketEvent(models.Model):
     """One append-only line of a ticket's timeline; messages carry a Markdown body."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events")
+    # Indexed by event_timeline (ticket, created_at); a second index on ticket alone would only slow inserts.
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="events", db_index=False)
     kind = models.CharField(max_length=20, choices=EventKind.choices)
     created_at = models.DateTimeField()
     actor = models.ForeignKey(
@@ -276,8 +283,9 @@ class SlaSegment(models.Model):
     """A stretch of time a ticket's SLA clock ran (or was paused) under one owning region."""
 
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_segments")
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+")
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+")
+    # Segments are read per ticket only: no index on team or region, which handoffs write by the thousand.
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+", db_index=False)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", db_index=False)
     started_at = models.DateTimeField()
     ended_at = models.DateTimeField(null=True, blank=True)
     paused = models.BooleanField(default=False)

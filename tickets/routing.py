@@ -70,14 +70,14 @@ def choose_assignee(*, team, language, at):
     return None, f"Team queue of {team.name}: no available agent speaking {language} with free capacity"
 
 
-def choose_assignees(*, team, tickets, at):
-    """{ticket id: user} for many arriving tickets at once, by the same rules as choose_assignee.
+def assignee_picker(*, team, at):
+    """A function giving TEAM's available agents to arriving tickets by the rules of choose_assignee.
 
-    TICKETS: (id, language) pairs. Loads are counted once and kept up to date as tickets are
-    given out, so a batch of a thousand costs two queries.
+    Agents and their loads are read once; loads are kept up to date as tickets are given out, so a sweep
+    of many batches reads them once. The function takes (id, language) pairs and returns {ticket id: user}.
     """
-    if not tickets or not team_on_shift(team, at):
-        return {}
+    if not team_on_shift(team, at):
+        return lambda tickets: {}
     agents = list(
         Agent.objects.filter(team=team, presence=Presence.AVAILABLE)
         .select_related("user")
@@ -86,11 +86,15 @@ def choose_assignees(*, team, tickets, at):
         .order_by("user__username")
     )
     speaks = {a.pk: {lang.language for lang in a.languages.all() if lang.proficiency in GOOD_ENOUGH} for a in agents}
-    chosen = {}
-    for ticket_id, language in tickets:
-        fitting = [a for a in agents if language in speaks[a.pk] and a.load < a.capacity]
-        if fitting:
-            agent = min(fitting, key=lambda a: a.load)
-            agent.load += 1
-            chosen[ticket_id] = agent.user
-    return chosen
+
+    def pick(tickets):
+        chosen = {}
+        for ticket_id, language in tickets:
+            fitting = [a for a in agents if language in speaks[a.pk] and a.load < a.capacity]
+            if fitting:
+                agent = min(fitting, key=lambda a: a.load)
+                agent.load += 1
+                chosen[ticket_id] = agent.user
+        return chosen
+
+    return pick
