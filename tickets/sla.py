@@ -16,6 +16,7 @@ from regions.selectors import team_list, team_shifts
 
 from .events import event_record
 from .models import EventKind, SlaPolicy, SlaSegment, SlaState, Status, Ticket
+from .notifications import notification_create
 
 HORIZON = dt.timedelta(days=60)
 
@@ -157,6 +158,15 @@ def _record(ticket, kind, target_name, by_region, now, target_seconds):
     label = target_name.replace("_", " ")
     word = "breached" if kind == EventKind.SLA_BREACH else "at warning level"
     split = ", ".join(f"{code} {secs // 60} min" for code, secs in sorted(used.items()))
+    if kind == EventKind.SLA_WARNING and ticket.assignee_id:
+        notification_create(
+            recipient=ticket.assignee,
+            ticket=ticket,
+            kind="sla_warning",
+            now=now,
+            text=f"{ticket.reference}: SLA {label} at warning level",
+            urgent=ticket.priority == "urgent",
+        )
     event_record(
         ticket=ticket,
         kind=kind,

@@ -8,6 +8,7 @@ from regions.models import Rotation
 from tests.factories import AgentFactory, CustomerFactory, RegionFactory, TeamFactory, shift_pattern, ticket
 from tickets.models import SlaPolicy, Ticket
 from tickets.services import (
+    ticket_assign,
     ticket_customer_message,
     ticket_move_to_team,
     ticket_reply,
@@ -37,9 +38,7 @@ def policy():
 @pytest.fixture
 def sun(policy):
     """Tier 1 around the clock: Manila and Dublin both work every hour."""
-    manila = TeamFactory(
-        code="t1-mnl", region=RegionFactory(code="mnl", time_zone="Asia/Manila", country="PH"), tier=1
-    )
+    manila = TeamFactory(code="t1-mnl", region=RegionFactory(code="mnl", time_zone="Asia/Manila", country="PH"), tier=1)
     dublin = TeamFactory(code="t1-dub", region=RegionFactory(code="dub", time_zone="Europe/Dublin"), tier=1)
     for team in (manila, dublin):
         shift_pattern(team, "00:00-00:00", works_public_holidays=True)
@@ -80,12 +79,15 @@ def test_attribution_names_the_region_with_most_time(sun):
 
 
 def test_warning_at_the_configured_share_then_breach(sun):
+    agent = AgentFactory(team=sun[0]).user
     t = ticket(at=utc(2026, 1, 5, 0))
+    t = ticket_assign(ticket=t, assignee=agent, actor=agent, at=utc(2026, 1, 5, 0))
     assert t.sla_next_check_at == utc(2026, 1, 5, 3)  # 75 % of 4 h
     sla_check_due(now=utc(2026, 1, 5, 3))
     t.refresh_from_db()
     assert t.sla_state == "warning"
     assert t.events.filter(kind="sla_warning").count() == 1
+    assert agent.notifications.get(kind="sla_warning").text == f"{t.reference}: SLA first response at warning level"
     assert t.sla_next_check_at == utc(2026, 1, 5, 4)
     assert sla_check_due(now=utc(2026, 1, 5, 3, 30)) == 0  # nothing due: one query, no work
 
