@@ -65,7 +65,7 @@ def notifications_deliver_due(*, now, batch_size=500):
     while True:
         with transaction.atomic():
             batch = list(
-                Notification.objects.select_for_update(skip_locked=True)
+                Notification.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("recipient", "ticket")
                 .filter(delivered_at__isnull=True, deliver_at__lte=now)
                 .order_by("deliver_at")[:batch_size]

@@ -21,7 +21,12 @@ SLA_FIELDS = ["sla_policy", "sla_state", "sla_target", "sla_due_at", "sla_next_c
 
 
 def _lock(ticket):
-    return Ticket.objects.select_for_update().select_related("customer", "team__region", "sla_policy").get(pk=ticket.pk)
+    # of=self: PostgreSQL cannot lock the nullable side of the outer joins, and only the ticket needs the lock.
+    return (
+        Ticket.objects.select_for_update(of=("self",))
+        .select_related("customer", "team__region", "sla_policy")
+        .get(pk=ticket.pk)
+    )
 
 
 def _save(ticket, now, fields):

@@ -187,7 +187,7 @@ def sla_check_due(*, now, batch_size=500):
     while True:
         with transaction.atomic():
             batch = list(
-                Ticket.objects.select_for_update(skip_locked=True)
+                Ticket.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("customer", "team", "sla_policy")
                 .filter(sla_next_check_at__lte=now)
                 .order_by("sla_next_check_at")[:batch_size]
