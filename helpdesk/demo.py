@@ -1,12 +1,14 @@
-"""Demo users for `seed_demo`: an admin, a lead per region, 42 agents in seven teams, an API bot."""
+"""Demo data for `seed_demo`: an admin, a lead per region, 42 agents in seven teams, an API bot, then tickets."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from compliance.models import Role
 from compliance.services import role_grant
 from regions import demo as regions_demo
+from tickets import demo as tickets_demo
 
 DEMO_PASSWORD = "meridian-demo"
 
@@ -50,9 +52,14 @@ def _user(username, *, first, last, time_zone, role, password_hash):
     return user
 
 
-def progress_steps():
-    """How many times seed_people calls its PROGRESS callback."""
-    return 2 + len(regions_demo.team_sizes())
+def progress_steps(tickets=0):
+    """How many times seed_people and then seed_tickets(count=TICKETS) call their PROGRESS callback."""
+    return 2 + len(regions_demo.team_sizes()) + tickets_demo.progress_steps(tickets)
+
+
+def seed_tickets(rng, progress, count):
+    """Customers and COUNT tickets with timelines over the last days, as of now; returns a summary line."""
+    return tickets_demo.seed_tickets(rng, count=count, now=timezone.now(), progress=progress)
 
 
 def seed_people(rng, progress):

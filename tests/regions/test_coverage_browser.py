@@ -18,7 +18,7 @@ def _login(page, live_server, username):
 
 
 def test_lead_reads_demo_coverage_with_the_deliberate_gap(live_server, page, check_page):
-    call_command("seed_demo", "--seed", "1", stdout=io.StringIO(), stderr=io.StringIO())
+    call_command("seed_demo", "--seed", "1", "--tickets", "0", stdout=io.StringIO(), stderr=io.StringIO())
     UserFactory(username="lead", role="lead", time_zone="UTC")
     _login(page, live_server, "lead")
     page.set_viewport_size({"width": 1400, "height": 900})
