@@ -64,9 +64,15 @@ def bouncing_tickets(tickets):
 
 
 def ticket_flags(ticket, *, now):
-    """{"cold": bool, "bouncing": bool} for one ticket (ticket page, API)."""
-    one = Ticket.objects.filter(pk=ticket.pk)
-    return {"cold": cold_tickets(one, now=now).exists(), "bouncing": bouncing_tickets(one).exists()}
+    """{"cold": bool, "bouncing": bool} for one ticket (ticket page), by the same rules as the lists above."""
+    if not ticket.is_open or ticket.team_id is None:
+        return {"cold": False, "bouncing": False}
+    settings = HandoffSettings.objects.filter(team_id=ticket.team_id).first() or DEFAULTS
+    quiet = ticket.updated_at < now - dt.timedelta(hours=settings.cold_after_hours)
+    return {
+        "cold": quiet or not team_on_shift(team_list().get(pk=ticket.team_id), now),
+        "bouncing": ticket.handoffs_since_progress >= settings.bounce_threshold,
+    }
 
 
 def blocked_handoffs(teams):

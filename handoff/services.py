@@ -437,6 +437,22 @@ def briefing_content(*, departing_team, arriving_team, boundary_at):
     }
 
 
+def briefing_prepare(*, team, boundary_at, now):
+    """The briefing for TEAM's shift end at BOUNDARY_AT (once; None when no team arrives)."""
+    arriving, _ = arriving_team_for(team, boundary_at)
+    if arriving is None:
+        return None, False
+    return Briefing.objects.get_or_create(
+        team=arriving,
+        departing_team=team,
+        boundary_at=boundary_at,
+        defaults={
+            "prepared_at": now,
+            "content": briefing_content(departing_team=team, arriving_team=arriving, boundary_at=boundary_at),
+        },
+    )
+
+
 def briefings_prepare_due(*, now):
     """Prepare the briefing of every boundary that falls within its overlap from NOW (once each)."""
     prepared = []
@@ -445,18 +461,7 @@ def briefings_prepare_due(*, now):
         boundary = team_next_boundary(team, now)
         if not boundary or boundary[1] != "end" or boundary[0] - _overlap(team.tier) > now:
             continue
-        arriving, _ = arriving_team_for(team, boundary[0])
-        if arriving is None:
-            continue
-        briefing, created = Briefing.objects.get_or_create(
-            team=arriving,
-            departing_team=team,
-            boundary_at=boundary[0],
-            defaults={
-                "prepared_at": now,
-                "content": briefing_content(departing_team=team, arriving_team=arriving, boundary_at=boundary[0]),
-            },
-        )
+        briefing, created = briefing_prepare(team=team, boundary_at=boundary[0], now=now)
         if created:
             prepared.append(briefing)
     return prepared

@@ -7,6 +7,7 @@ from rest_framework.authtoken.models import Token
 
 from compliance.models import Role
 from compliance.services import role_grant
+from handoff import demo as handoff_demo
 from regions import demo as regions_demo
 from tickets import demo as tickets_demo
 
@@ -54,12 +55,17 @@ def _user(username, *, first, last, time_zone, role, password_hash):
 
 def progress_steps(tickets=0):
     """How many times seed_people and then seed_tickets(count=TICKETS) call their PROGRESS callback."""
-    return 2 + len(regions_demo.team_sizes()) + tickets_demo.progress_steps(tickets)
+    return 2 + len(regions_demo.team_sizes()) + tickets_demo.progress_steps(tickets) + 1
 
 
 def seed_tickets(rng, progress, count):
-    """Customers and COUNT tickets with timelines over the last days, as of now; returns a summary line."""
-    return tickets_demo.seed_tickets(rng, count=count, now=timezone.now(), progress=progress)
+    """Customers and COUNT tickets with timelines over the last days, then the handoff history of the last
+    shift ends, as of now; returns summary lines."""
+    now = timezone.now()
+    summary = tickets_demo.seed_tickets(rng, count=count, now=now, progress=progress)
+    handoffs = handoff_demo.seed_handoffs(now=now) if count else "Handoffs: none (no tickets)"
+    progress("handoff history and briefings")
+    return f"{summary}\n{handoffs}"
 
 
 def seed_people(rng, progress):

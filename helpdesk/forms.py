@@ -8,9 +8,7 @@ class LoginForm(AuthenticationForm):
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
         if not user.has_perm("helpdesk.use_app"):
-            raise forms.ValidationError(
-                "This account is for the API only; use a token with /api/v1/.", code="api_only"
-            )
+            raise forms.ValidationError("This account is for the API only; use a token with /api/v1/.", code="api_only")
 
 
 class TimeZoneForm(forms.Form):

@@ -18,6 +18,8 @@ def home(request):
     role = request.user.role
     if role == Role.ADMIN:
         return redirect("admin:index")
+    if role in (Role.AGENT, Role.LEAD) and request.user.has_perm("helpdesk.use_app"):
+        return redirect("queue")
     return render(request, "helpdesk/home.html", {"role": role})
 
 

@@ -35,9 +35,7 @@ def warn_about_coverage(request, tier):
         when = f"{issue.start.astimezone(zone):%a %d %b %H:%M}–{issue.end.astimezone(zone):%H:%M %Z}"
         messages.warning(request, f"Coverage: {issue.message}, {when}.")
     if len(issues) > MAX_WARNINGS:
-        messages.warning(
-            request, f"…and {len(issues) - MAX_WARNINGS} more coverage problems; see the coverage page."
-        )
+        messages.warning(request, f"…and {len(issues) - MAX_WARNINGS} more coverage problems; see the coverage page.")
     if not issues:
         messages.info(request, f"Tier {tier} is covered for the next {COVERAGE_WARNING_DAYS} days.")
 

@@ -258,9 +258,7 @@ class CoverageApi(APIView):
         tier, days = query.validated_data["tier"], query.validated_data["days"]
         start = query.validated_data.get("start") or timezone.now()
         start = start.replace(minute=0, second=0, microsecond=0)
-        rows = coverage_grid(
-            tier=tier, first_day=start.astimezone(dt.UTC).date(), zone=dt.UTC, now=start, days=days
-        )
+        rows = coverage_grid(tier=tier, first_day=start.astimezone(dt.UTC).date(), zone=dt.UTC, now=start, days=days)
         hours = [
             {
                 "start": cell.start,

@@ -78,8 +78,7 @@ def coverage_check(*, tier, start, days=7):
                     tier,
                     intervals[0][0],
                     intervals[0][1],
-                    f"{team.name} has {team.headcount} agents, "
-                    f"fewer than its minimum of {team.min_headcount}",
+                    f"{team.name} has {team.headcount} agents, fewer than its minimum of {team.min_headcount}",
                     team.code,
                 )
             )
@@ -143,11 +142,7 @@ def coverage_grid(*, tier, first_day, zone, now, days=7):
             cell_end = cell_start + HOUR
             covered = []
             for team, intervals in shifts:
-                hits = [
-                    (max(s, cell_start), min(e, cell_end))
-                    for s, e in intervals
-                    if s < cell_end and e > cell_start
-                ]
+                hits = [(max(s, cell_start), min(e, cell_end)) for s, e in intervals if s < cell_end and e > cell_start]
                 if hits:
                     cell.teams.append(team)
                     covered += hits

@@ -108,9 +108,7 @@ def seed_configuration():
                 valid_from=dt.date(2025, 1, 1),
                 works_public_holidays=holidays,
             )
-            ShiftDay.objects.bulk_create(
-                ShiftDay(pattern=pattern, weekday=d, start=start, end=end) for d in weekdays
-            )
+            ShiftDay.objects.bulk_create(ShiftDay(pattern=pattern, weekday=d, start=start, end=end) for d in weekdays)
     for tier, order, around in (
         (1, ["t1-mnl", "t1-dub", "t1-mex"], True),
         (2, ["t2-mnl", "t2-dub", "t2-mex"], True),
@@ -138,9 +136,7 @@ def seed_configuration():
 
 
 def _rotation(tier, teams, around_the_clock=True):
-    rotation, created = Rotation.objects.get_or_create(
-        tier=tier, defaults={"around_the_clock": around_the_clock}
-    )
+    rotation, created = Rotation.objects.get_or_create(tier=tier, defaults={"around_the_clock": around_the_clock})
     if created:
         RotationStep.objects.bulk_create(
             RotationStep(rotation=rotation, team=team, position=i) for i, team in enumerate(teams, start=1)

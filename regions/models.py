@@ -33,9 +33,7 @@ class ResidencyZone(models.TextChoices):
 
 
 # Where a customer's data may be handled, by the customer's country.
-_EU = (
-    "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK IS LI NO CH GB".split()
-)
+_EU = "AT BE BG CY CZ DE DK EE ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK IS LI NO CH GB".split()
 _AMER = "US CA MX BR AR CL CO PE UY EC BO PY VE CR PA GT HN SV NI DO CU PR JM".split()
 
 
@@ -108,9 +106,7 @@ class RegionHoliday(models.Model):
 
     class Meta:
         ordering = ["date"]
-        constraints = [
-            models.UniqueConstraint(fields=["region", "date"], name="one_holiday_override_per_day")
-        ]
+        constraints = [models.UniqueConstraint(fields=["region", "date"], name="one_holiday_override_per_day")]
 
     def __str__(self):
         return f"{self.region.code} {self.date}: {self.name} ({self.get_kind_display()})"
@@ -121,9 +117,7 @@ class RegionStatusChange(models.Model):
     from_status = models.CharField(max_length=12, choices=RegionStatus.choices)
     to_status = models.CharField(max_length=12, choices=RegionStatus.choices)
     reason = models.CharField(max_length=300)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
-    )
+    changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     changed_at = models.DateTimeField()
 
     class Meta:
@@ -179,9 +173,7 @@ class Agent(models.Model):
     team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="members")
     tier = models.PositiveSmallIntegerField(choices=Tier.choices)
     skills = models.JSONField(default=list, blank=True, help_text='Tags, e.g. ["billing", "api"]')
-    capacity = models.PositiveSmallIntegerField(
-        default=20, help_text="Most open tickets the agent holds at once"
-    )
+    capacity = models.PositiveSmallIntegerField(default=20, help_text="Most open tickets the agent holds at once")
     presence = models.CharField(max_length=10, choices=Presence.choices, default=Presence.OFFLINE)
 
     class Meta:
@@ -225,9 +217,7 @@ class ShiftPattern(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="shift_patterns")
     name = models.CharField(max_length=80)
     valid_from = models.DateField()
-    valid_to = models.DateField(
-        null=True, blank=True, help_text="Last day the pattern applies; empty: open-ended"
-    )
+    valid_to = models.DateField(null=True, blank=True, help_text="Last day the pattern applies; empty: open-ended")
     works_public_holidays = models.BooleanField(
         default=False, help_text="Work on the region's public holidays (otherwise those days are off)"
     )
@@ -358,9 +348,7 @@ class VolumeForecast(models.Model):
 
     tier = models.PositiveSmallIntegerField(choices=Tier.choices)
     weekday = models.PositiveSmallIntegerField(choices=ShiftDay.Weekday.choices)
-    hour = models.PositiveSmallIntegerField(
-        validators=[MaxValueValidator(23)], help_text="Hour of day in UTC"
-    )
+    hour = models.PositiveSmallIntegerField(validators=[MaxValueValidator(23)], help_text="Hour of day in UTC")
     tickets = models.PositiveIntegerField()
 
     class Meta:
@@ -382,9 +370,7 @@ class StaffingTarget(models.Model):
         default=0.8, validators=[MinValueValidator(0.01), MaxValueValidator(0.99)], help_text="e.g. 0.8"
     )
     answer_seconds = models.PositiveIntegerField(default=3600, help_text="Target time to first response")
-    max_occupancy = models.FloatField(
-        default=0.85, validators=[MinValueValidator(0.1), MaxValueValidator(1.0)]
-    )
+    max_occupancy = models.FloatField(default=0.85, validators=[MinValueValidator(0.1), MaxValueValidator(1.0)])
 
     def __str__(self):
         return f"Tier {self.tier} staffing target"

@@ -69,11 +69,7 @@ def team_next_boundary(team, after, horizon_days=14):
 
 
 def rotation_teams(tier):
-    steps = (
-        RotationStep.objects.filter(rotation__tier=tier)
-        .order_by("position")
-        .values_list("team_id", flat=True)
-    )
+    steps = RotationStep.objects.filter(rotation__tier=tier).order_by("position").values_list("team_id", flat=True)
     order = list(steps)
     teams = {t.id: t for t in team_list().filter(id__in=order)}
     return [teams[i] for i in order]

@@ -81,9 +81,7 @@ def average_speed_of_answer(*, traffic: float, agents: int, aht: float) -> float
     return probability_of_waiting(traffic=traffic, agents=agents) * aht / (agents - traffic)
 
 
-def staffing_for(
-    *, volume: float, aht: float, interval: float, agents: int, answer_time: float
-) -> StaffingResult:
+def staffing_for(*, volume: float, aht: float, interval: float, agents: int, answer_time: float) -> StaffingResult:
     traffic = traffic_intensity(volume=volume, aht=aht, interval=interval)
     _check_answer_time(answer_time)
     _require(agents >= 0, f"agents must be >= 0, got {agents!r}")

@@ -61,9 +61,14 @@ def _view_filter(user, view):
 
 
 def queue_counts(user):
-    """{view: number of tickets} for every queue view, in one query."""
-    scope = ticket_scope(user)
-    return scope.aggregate(**{view: Count("pk", filter=_view_filter(user, view)) for view in QUEUE_VIEWS})
+    """{view: number of tickets} for every queue view, in one query.
+
+    The aliases are prefixed: an aggregate named "team" would shadow the team field in the region view's filter.
+    """
+    counts = ticket_scope(user).aggregate(
+        **{f"n_{view}": Count("pk", filter=_view_filter(user, view)) for view in QUEUE_VIEWS}
+    )
+    return {view: counts[f"n_{view}"] for view in QUEUE_VIEWS}
 
 
 def ticket_queue(

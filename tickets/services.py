@@ -6,7 +6,8 @@ and brings the SLA fields up to date.
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from regions.models import Rotation
@@ -441,7 +442,7 @@ def tickets_hand_over(*, ticket_ids, team, at, summary, assignees=None, without_
         Ticket.objects.filter(pk__in=ids).update(
             team=team,
             assignee=assignee,
-            updated_at=at,
+            updated_at=Greatest("updated_at", Value(at)),
             last_handed_off_at=at,
             handoffs_since_progress=F("handoffs_since_progress") + 1,
         )

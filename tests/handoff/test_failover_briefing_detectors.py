@@ -155,3 +155,13 @@ def test_metrics_share_blocked_first_touch_and_untouched(sun):
     assert m["median_first_touch_minutes"] == 12
     assert m["untouched_after_hour"] == 1  # the untouched one
     assert HandoffRun.objects.get().moved == 2 and untouched.events.filter(kind="handoff").exists()
+
+
+def test_ticket_page_shows_cold_and_bouncing_badges(client, sun):
+    t = owned_by(sun["dub"], note="x")
+    Ticket.objects.filter(pk=t.pk).update(handoffs_since_progress=3)
+    client.force_login(UserFactory(role="admin"))
+    page = client.get(f"/tickets/{t.pk}/").content.decode()
+    assert "Bouncing</span>" in page
+    Ticket.objects.filter(pk=t.pk).update(handoffs_since_progress=0)
+    assert "Bouncing</span>" not in client.get(f"/tickets/{t.pk}/").content.decode()

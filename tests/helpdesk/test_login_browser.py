@@ -6,10 +6,8 @@ from tests.factories import PASSWORD, UserFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_agent_logs_in_and_reaches_home(live_server, page, check_page):
-    UserFactory(
-        username="niamh", first_name="Niamh", last_name="Kelly", role="agent", time_zone="Europe/Dublin"
-    )
+def test_agent_logs_in_and_reaches_the_queue(live_server, page, check_page):
+    UserFactory(username="niamh", first_name="Niamh", last_name="Kelly", role="agent", time_zone="Europe/Dublin")
     page.goto(f"{live_server.url}/")
     expect(page).to_have_url(f"{live_server.url}/login/?next=/")
     check_page(page, screenshot="login")
@@ -18,10 +16,10 @@ def test_agent_logs_in_and_reaches_home(live_server, page, check_page):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
 
-    expect(page).to_have_url(f"{live_server.url}/")
-    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Niamh Kelly")
+    expect(page).to_have_url(f"{live_server.url}/queue/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Queue · ")
+    expect(page.get_by_role("banner")).to_contain_text("Niamh Kelly")
     expect(page.get_by_role("banner")).to_contain_text("Europe/Dublin")
-    check_page(page, screenshot="home")
 
 
 def test_wrong_password_shows_error_and_stays_logged_out(live_server, page, check_page):

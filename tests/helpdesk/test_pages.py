@@ -15,11 +15,11 @@ def test_anonymous_is_sent_to_login(client):
     assert response["Location"].startswith(reverse("login"))
 
 
-def test_agent_logs_in_and_lands_on_home(client):
+def test_agent_logs_in_and_lands_on_the_queue(client):
     UserFactory(username="aoife", role="agent", time_zone="Europe/Dublin")
     response = client.post(reverse("login"), {"username": "aoife", "password": PASSWORD}, follow=True)
-    assert response.redirect_chain[-1][0] == reverse("home")
-    assert b"You are an agent" in response.content
+    assert response.redirect_chain[-1][0] == reverse("queue")
+    assert "<h1>Queue <span" in response.content.decode()
     assert b"Europe/Dublin" in response.content
 
 
@@ -52,10 +52,10 @@ def test_agent_cannot_open_django_admin(client):
     assert "login" in response["Location"]
 
 
-def test_lead_navigation_has_no_admin_link(client):
+def test_lead_goes_to_the_queue_and_has_no_admin_link(client):
     client.force_login(UserFactory(role="lead"))
-    response = client.get(reverse("home"))
-    assert b"You lead a team" in response.content
+    response = client.get(reverse("home"), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("queue")
     assert b'href="/admin/"' not in response.content
 
 

@@ -96,9 +96,7 @@ def test_region_status_switch_requires_a_reason(admin_client_):
     assert "Say why the region&#x27;s status changes." in response.content.decode()
     assert Region.objects.get().status == "operational"
 
-    response = admin_client_.post(
-        url, _region_form(region, new_status="down", status_change_reason="Typhoon")
-    )
+    response = admin_client_.post(url, _region_form(region, new_status="down", status_change_reason="Typhoon"))
     assert response.status_code == 302
     change = RegionStatusChange.objects.get()
     assert (change.to_status, change.reason, change.changed_by.role) == ("down", "Typhoon", "admin")

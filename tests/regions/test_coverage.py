@@ -15,13 +15,9 @@ MONDAY = dt.datetime(2026, 1, 5, tzinfo=dt.UTC)
 @pytest.fixture
 def regions():
     return {
-        "mnl": RegionFactory(
-            code="mnl", name="Manila", time_zone="Asia/Manila", country="PH", residency_zone="APAC"
-        ),
+        "mnl": RegionFactory(code="mnl", name="Manila", time_zone="Asia/Manila", country="PH", residency_zone="APAC"),
         "dub": RegionFactory(code="dub", name="Dublin", time_zone="UTC", country="IE"),
-        "mex": RegionFactory(
-            code="mex", name="Mexico City", time_zone="UTC", country="MX", residency_zone="AMER"
-        ),
+        "mex": RegionFactory(code="mex", name="Mexico City", time_zone="UTC", country="MX", residency_zone="AMER"),
     }
 
 
@@ -69,9 +65,7 @@ def test_team_below_minimum_headcount(regions):
 def test_grid_marks_teams_overlaps_gaps_now_and_staffing(regions):
     manila, dublin, mexico = _sun(regions, dublin_hours="09:00-16:00")
     AgentFactory.create_batch(3, team=dublin)
-    StaffingTarget.objects.create(
-        tier=1, average_handle_seconds=600, target_service_level=0.8, answer_seconds=60
-    )
+    StaffingTarget.objects.create(tier=1, average_handle_seconds=600, target_service_level=0.8, answer_seconds=60)
     VolumeForecast.objects.create(tier=1, weekday=0, hour=10, tickets=30)
 
     now = MONDAY + dt.timedelta(hours=10, minutes=5)
@@ -96,7 +90,5 @@ def test_grid_in_a_dst_zone_marks_the_missing_hour(regions):
 
 def test_grid_lists_holidays_of_the_tier_regions(regions):
     _sun(regions)
-    rows = coverage_grid(
-        tier=1, first_day=dt.date(2026, 3, 17), zone=zoneinfo.ZoneInfo("UTC"), now=MONDAY, days=1
-    )
+    rows = coverage_grid(tier=1, first_day=dt.date(2026, 3, 17), zone=zoneinfo.ZoneInfo("UTC"), now=MONDAY, days=1)
     assert ("Saint Patrick's Day", "Dublin") in rows[0].holidays

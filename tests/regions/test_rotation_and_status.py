@@ -15,9 +15,7 @@ pytestmark = pytest.mark.django_db
 def sun():
     """Manila -> Dublin -> Mexico City, each on shift at 12:00 UTC on 2026-01-06."""
     regions = [
-        RegionFactory(
-            code="mnl", name="Manila", time_zone="Asia/Manila", country="PH", residency_zone="APAC"
-        ),
+        RegionFactory(code="mnl", name="Manila", time_zone="Asia/Manila", country="PH", residency_zone="APAC"),
         RegionFactory(code="dub", name="Dublin", time_zone="Europe/Dublin", country="IE"),
         RegionFactory(code="mex", name="Mexico City", time_zone="America/Mexico_City", country="MX"),
     ]

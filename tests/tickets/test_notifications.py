@@ -17,9 +17,7 @@ NIGHT = dt.datetime(2026, 1, 5, 20, tzinfo=dt.UTC)
 def teams():
     dublin = TeamFactory(code="t1-dub", region=RegionFactory(code="dub", time_zone="UTC"), tier=1)
     shift_pattern(dublin, "07:00-17:00", works_public_holidays=True)
-    mexico = TeamFactory(
-        code="t1-mex", region=RegionFactory(code="mex", time_zone="UTC", country="MX"), tier=1
-    )
+    mexico = TeamFactory(code="t1-mex", region=RegionFactory(code="mex", time_zone="UTC", country="MX"), tier=1)
     shift_pattern(mexico, "15:00-23:59", works_public_holidays=True)
     return dublin, mexico
 
@@ -58,9 +56,7 @@ def test_urgent_customer_reply_to_off_shift_agent_goes_to_lead_on_shift(teams):
     assert "is off shift" in urgent.text
 
 
-def test_email_copy_only_for_recipients_who_asked(
-    teams, mailoutbox, monkeypatch, django_capture_on_commit_callbacks
-):
+def test_email_copy_only_for_recipients_who_asked(teams, mailoutbox, monkeypatch, django_capture_on_commit_callbacks):
     agent = AgentFactory(team=teams[0], user=UserFactory(role="agent", email_notifications=True)).user
     quiet = AgentFactory(team=teams[0]).user
     t = ticket(at=MORNING)

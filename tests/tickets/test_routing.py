@@ -91,10 +91,7 @@ def test_capacity_presence_and_language_leave_it_in_the_team_queue(world):
     speaker(world["t1_dub"], "en", "C2", presence="away")
     t = ticket(customer=CustomerFactory(language="en"))
     assert t.assignee is None
-    assert (
-        routing_summaries(t)[2]
-        == "Team queue of Dublin T1: no available agent speaking en with free capacity"
-    )
+    assert routing_summaries(t)[2] == "Team queue of Dublin T1: no available agent speaking en with free capacity"
 
 
 @time_machine.travel(NOW, tick=False)

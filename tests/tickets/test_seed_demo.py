@@ -80,7 +80,9 @@ def test_timelines_are_recent_chronological_and_varied(seeded):
     }
     by_ticket = {}
     for event in events:
-        by_ticket.setdefault(event.ticket_id, []).append(event)
+        # The handoff history is replayed afterwards, at the past shift ends: its events are later rows.
+        if event.kind != EventKind.HANDOFF:
+            by_ticket.setdefault(event.ticket_id, []).append(event)
     assert len(by_ticket) == 60
     for timeline in by_ticket.values():
         times = [e.created_at for e in timeline]
@@ -170,3 +172,13 @@ def test_no_tickets_still_configures_and_says_so():
 def test_negative_ticket_count_is_refused():
     with pytest.raises(CommandError, match="--tickets must be zero or more"):
         _seed("--tickets", "-1")
+
+
+def test_handoff_history_blocked_bouncing_and_briefings(seeded):
+    from handoff.models import Briefing, HandoffRun
+    from handoff.selectors import bouncing_tickets, cold_tickets
+
+    assert HandoffRun.objects.filter(finished_at__isnull=False).exists()
+    assert Briefing.objects.filter(acknowledged_at__isnull=True).exists()
+    assert bouncing_tickets(Ticket.objects.all()).exists()
+    assert cold_tickets(Ticket.objects.all(), now=timezone.now()).exists()

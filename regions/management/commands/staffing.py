@@ -27,9 +27,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--target-sl", type=float, required=True, help="share answered within --answer-time, e.g. 0.8"
         )
-        parser.add_argument(
-            "--answer-time", type=float, required=True, help="service-level threshold, seconds"
-        )
+        parser.add_argument("--answer-time", type=float, required=True, help="service-level threshold, seconds")
         parser.add_argument(
             "--max-occupancy", type=float, default=1.0, help="highest allowed agent occupancy (default 1.0)"
         )

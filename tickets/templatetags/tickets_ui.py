@@ -1,0 +1,64 @@
+"""Small display helpers of the workspace templates: Markdown bodies and relative times."""
+
+from django import template
+
+from tickets.markdown import render_markdown
+
+register = template.Library()
+
+
+@register.filter
+def markdown(text):
+    return render_markdown(text)
+
+
+def _span(seconds):
+    minutes = round(abs(seconds) / 60)
+    if minutes < 60:
+        return f"{minutes} min"
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours} h" if hours else f"{days} d"
+
+
+@register.filter
+def relative(at, now):
+    """'in 42 min' or '10 min ago'."""
+    if at is None or now is None:
+        return ""
+    seconds = (at - now).total_seconds()
+    if abs(seconds) < 60:
+        return "in under a minute" if seconds > 0 else "just now"
+    return f"in {_span(seconds)}" if seconds > 0 else f"{_span(seconds)} ago"
+
+
+@register.filter
+def sla_countdown(due, now):
+    """'in 42 min' or 'breached 10 min ago'."""
+    if due is None or now is None:
+        return ""
+    seconds = (due - now).total_seconds()
+    if abs(seconds) < 60:
+        return "in under a minute" if seconds > 0 else "breached just now"
+    return f"in {_span(seconds)}" if seconds > 0 else f"breached {_span(seconds)} ago"
+
+
+@register.filter
+def is_past(at, now):
+    return at is not None and now is not None and at <= now
+
+
+@register.filter
+def words(value):
+    """'first_response' -> 'first response'."""
+    return str(value or "").replace("_", " ")
+
+
+@register.filter
+def person(user, fallback="Meridian"):
+    """A user's full name, else username; FALLBACK when there is no user (a system action)."""
+    if user is None:
+        return fallback
+    return user.get_full_name() or user.username
