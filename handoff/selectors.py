@@ -76,9 +76,11 @@ def ticket_flags(ticket, *, now):
 
 
 def blocked_handoffs(teams):
-    """Blocked handoffs still waiting (ticket still with the departing team), newest first."""
+    """Blocked handoffs still waiting (ticket still with the departing team), for the departing and the
+    arriving team's leads alike, newest first."""
     return (
-        Handoff.objects.filter(outcome=Outcome.BLOCKED, run__team__in=teams, ticket__team=F("run__team"))
+        Handoff.objects.filter(outcome=Outcome.BLOCKED, ticket__team=F("run__team"))
+        .filter(Q(run__team__in=teams) | Q(run__arriving_team__in=teams))
         .filter(ticket__status__in=OPEN_STATUSES)
         .select_related("ticket", "run__team", "ticket__assignee")
         .order_by("-run__boundary_at", "ticket_id")

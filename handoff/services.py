@@ -266,7 +266,12 @@ def handoff_run(*, team, boundary_at, now=None, batch_size=BATCH_SIZE):
         _recount(run)
         run.refresh_from_db()
         return run
-    return _finish(run, now, started)
+    run = _finish(run, now, started)
+    if arriving is None and run.blocked:
+        _alert_admins(
+            f"Handoff of {team.name} at {boundary_at:%H:%M} UTC: {run.blocked} tickets stuck: {run.note}", now
+        )
+    return run
 
 
 def _unclaimed(run):

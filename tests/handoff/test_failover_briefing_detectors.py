@@ -76,11 +76,15 @@ def test_failover_with_no_taker_blocks_and_alerts_admins(sun):
 
 def test_down_arriving_region_is_skipped_at_a_boundary(sun):
     owned_by(sun["dub"], note="x")
+    UserFactory(username="ada", role="admin")
     region_set_status(region=sun["mex"].region, status="down", reason="storm", actor=None)
     run = handoff_run(team=sun["dub"], boundary_at=BOUNDARY, now=BOUNDARY)
     # Manila starts at 23:00, beyond the 60 min overlap: nobody can take the ticket.
     assert (run.arriving_team, run.blocked) == (None, 1)
     assert "no team of the rotation" in run.note
+    assert Notification.objects.get(recipient__username="ada").text.endswith(
+        "no team of the rotation is on shift in an operational region"
+    )
 
 
 def test_briefing_prepared_within_the_overlap_with_its_lists(sun):
