@@ -7,7 +7,10 @@ class ComplianceConfig(AppConfig):
     verbose_name = "Compliance"
 
     def ready(self):
-        from . import services
+        from . import audit, services
+
+        # Sign-ins, role changes, residency restrictions and region status changes land in the audit log.
+        audit.connect_signals()
 
         # Permissions exist only after every app has migrated, so the role groups
         # are brought in line after each migrate run (idempotent).

@@ -1,4 +1,7 @@
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.utils import timezone
 
 
 class Role(models.TextChoices):
@@ -35,3 +38,76 @@ class ResidencyRestriction(models.Model):
 
     def __str__(self):
         return f"{self.data_zone} data not handled in {self.handling_zone}"
+
+
+class AuditAction(models.TextChoices):
+    LOGIN = "login", "Logged in"
+    LOGIN_FAILED = "login_failed", "Login failed"
+    LOGOUT = "logout", "Logged out"
+    ACCESS_DENIED = "access_denied", "Access denied"
+    PII_REVEAL = "pii_reveal", "PII revealed"
+    EXPORT = "export", "Export"
+    PERMISSION_CHANGE = "permission_change", "Permission change"
+    POLICY_CHANGE = "policy_change", "Policy change"
+    REGION_STATUS = "region_status", "Region status"
+    ERASURE = "erasure", "Erasure"
+    RETENTION = "retention", "Retention run"
+    ADMIN_ACTION = "admin_action", "Admin action"
+
+
+class AuditLogIsAppendOnly(Exception):
+    """Raised on any attempt to change or delete an audit entry."""
+
+
+class AuditEntryQuerySet(models.QuerySet):
+    # Deleting a user still detaches their entries (SET NULL): Django does that through the
+    # plain base manager, and the database trigger allows exactly that change.
+    def update(self, **kwargs):
+        raise AuditLogIsAppendOnly("Audit entries are never changed.")
+
+    def delete(self):
+        raise AuditLogIsAppendOnly("Audit entries are never deleted.")
+
+
+class AuditEntry(models.Model):
+    """One thing that happened, who did it and from where. Written only by compliance.audit.audit_record()."""
+
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    actor_label = models.CharField(max_length=150, help_text='Username, or "anonymous" / "system"; kept for good')
+    action = models.CharField(max_length=32, choices=AuditAction.choices)
+    object_type = models.CharField(max_length=100, blank=True, help_text="app_label.model of the object, if any")
+    object_id = models.CharField(max_length=64, blank=True)
+    summary = models.CharField(max_length=300)
+    details = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder)
+    ip = models.GenericIPAddressField(null=True, blank=True, verbose_name="IP address")
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "audit entry"
+        verbose_name_plural = "audit entries"
+        ordering = ["-at", "-id"]
+        # Read-only everywhere: no add/change/delete permission exists to be granted.
+        default_permissions = ("view",)
+        indexes = [
+            models.Index(fields=["at", "id"], name="audit_at_idx"),
+            models.Index(fields=["action", "at"], name="audit_action_at_idx"),
+            models.Index(fields=["actor_label", "at"], name="audit_actor_label_at_idx"),
+            models.Index(fields=["actor", "at"], name="audit_actor_at_idx"),
+            models.Index(fields=["object_type", "at"], name="audit_object_type_at_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.at:%Y-%m-%d %H:%M:%S} UTC {self.actor_label} {self.action}: {self.summary}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding or kwargs.get("force_update") or kwargs.get("update_fields"):
+            raise AuditLogIsAppendOnly("Audit entries are never changed.")
+        kwargs["force_insert"] = True
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditLogIsAppendOnly("Audit entries are never deleted.")

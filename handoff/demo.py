@@ -1,5 +1,8 @@
-"""Handoff history for `seed_demo`: the last 16 hours of shift ends run through the real engine, one bouncing
-ticket, and the briefing of every team's next shift end, so the lead dashboard is alive on `make run`."""
+"""Handoff history for `seed_demo`: the shift ends of the last 16 hours run through the real engine, one bouncing
+ticket, and the briefing of every team's next shift end, so the lead dashboard is alive on `make run`.
+
+The runs are recorded at their boundaries but act now: the seeded tickets are in their current state, so moving
+them at a past instant would put handoffs before later activity on their timelines."""
 
 import datetime as dt
 
@@ -10,7 +13,7 @@ from tickets.services import tickets_hand_over
 
 from .services import briefing_prepare, handoff_run
 
-HISTORY = dt.timedelta(hours=16)  # two shift ends per tier: no ticket is bounced by the history alone
+HISTORY = dt.timedelta(hours=16)  # at most two shift ends per tier: no ticket is bouncing from the history alone
 
 
 def seed_handoffs(*, now):
@@ -19,7 +22,7 @@ def seed_handoffs(*, now):
     ends = sorted(
         (end, team.pk, team) for team in rotating for _, end in team_shifts(team, now - HISTORY, now) if end <= now
     )
-    runs = [handoff_run(team=team, boundary_at=end, now=end) for end, _, team in ends if end > now - HISTORY]
+    runs = [handoff_run(team=team, boundary_at=end, now=now) for end, _, team in ends if end > now - HISTORY]
     bouncing = _one_bouncing_ticket(now)
     briefings = 0
     for team in rotating:
@@ -44,7 +47,7 @@ def _one_bouncing_ticket(now):
     if ticket is None:
         return None
     order = rotation_teams(ticket.tier)
-    at = now - dt.timedelta(minutes=30)
+    at = now
     while ticket.handoffs_since_progress < 3:
         team = (
             next(t for t in order if t.pk == ticket.team_id) if ticket.team_id in {t.pk for t in order} else order[-1]
@@ -54,5 +57,5 @@ def _one_bouncing_ticket(now):
             ticket_ids=[ticket.pk], team=arriving, at=at, summary=f"Handed off from {team.name}", from_team=team
         )
         ticket.refresh_from_db()
-        at += dt.timedelta(minutes=5)
+        at += dt.timedelta(seconds=1)
     return ticket

@@ -82,8 +82,12 @@ class Handoff(models.Model):
     ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="handoffs", db_index=False)
     outcome = models.CharField(max_length=12, choices=Outcome.choices)
     reason = models.CharField(max_length=300)
-    from_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+", db_index=False)
-    to_team = models.ForeignKey(Team, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False)
+    # No index and no database constraint on the teams: these rows are written by the thousand per run, and the
+    # ORM refuses to delete a team they point to (PROTECT) all the same.
+    from_team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
+    to_team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="+", db_index=False, db_constraint=False
+    )
     next_action_snapshot = models.TextField(blank=True)
     created_at = models.DateTimeField()
     moved_at = models.DateTimeField(null=True, blank=True)

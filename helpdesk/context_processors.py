@@ -20,6 +20,8 @@ def viewer(request):
             nav.append(("Handoff", reverse("handoff-dashboard")))
         if user.has_perm("regions.view_coverage"):
             nav.append(("Coverage", reverse("coverage")))
+        if user.role == Role.ADMIN:
+            nav.append(("Audit log", reverse("audit-log")))
         if user.role == Role.ADMIN or user.is_staff:
             nav.append(("Admin", reverse("admin:index")))
         nav.append(("API docs", reverse("api-docs")))

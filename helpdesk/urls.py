@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
+from compliance import apis as compliance_apis
 from handoff import apis as handoff_apis
 from regions import apis as regions_apis
 from tickets import apis as tickets_apis
@@ -34,6 +35,7 @@ api_v1 = [
     path("staffing/", regions_apis.StaffingApi.as_view(), name="staffing"),
     path("cold-tickets/", handoff_apis.ColdTicketsApi.as_view(), name="cold-tickets"),
     path("bouncing-tickets/", handoff_apis.BouncingTicketsApi.as_view(), name="bouncing-tickets"),
+    path("audit/", compliance_apis.AuditEntryListApi.as_view(), name="audit"),
     *router.urls,
 ]
 
@@ -50,6 +52,7 @@ urlpatterns = [
     path("", include("regions.urls")),
     path("", include("tickets.urls")),
     path("", include("handoff.urls")),
+    path("", include("compliance.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -727,11 +727,9 @@ class _Draft:
         self.events.append((at, kind, actor, summary[:300], body, data or {}))
 
     def segment_switch(self, at):  # as sla.segment_switch
-        for segment in self.segments:
-            segment[2] = segment[2] or at
         t = self.ticket
-        if t.team_id is not None and t.status in OPEN_STATUSES:
-            self.segments.append([t.team, at, None, t.status == Status.PENDING])
+        if t.team_id is not None:
+            self.segments.append((t.team, at, t.status == Status.PENDING or t.status not in OPEN_STATUSES))
 
     def change_status(self, status, actor, at, reason=""):  # as services._change_status
         t, previous = self.ticket, Status(self.ticket.status)
@@ -850,8 +848,8 @@ class _Draft:
             for at, kind, actor, summary, body, data in sorted(self.events, key=lambda e: e[0])
         ]
         segments = [
-            SlaSegment(ticket_id=t.pk, team_id=team.id, region_id=team.region_id, started_at=s, ended_at=e, paused=p)
-            for team, s, e, p in self.segments
+            SlaSegment(ticket_id=t.pk, team_id=team.id, region_id=team.region_id, started_at=s, paused=p)
+            for team, s, p in self.segments
         ]
         tags = [Ticket.tags.through(ticket_id=t.pk, tag_id=tag) for tag in self.tag_ids]
         return events, segments, tags

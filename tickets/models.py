@@ -280,27 +280,25 @@ class SlaPolicy(models.Model):
 
 
 class SlaSegment(models.Model):
-    """A stretch of time a ticket's SLA clock ran (or was paused) under one owning region."""
+    """From STARTED_AT until the ticket's next segment starts, its SLA clock ran (or, if PAUSED, stood still)
+    under one owning team and region. Segments are only ever appended: a move is one INSERT, never an UPDATE."""
 
-    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_segments")
-    # Segments are read per ticket only: no index on team or region, which handoffs write by the thousand.
-    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+", db_index=False)
-    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # Indexed by sla_segment_timeline (ticket, started_at).
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="sla_segments", db_index=False)
+    # No index and no database constraint on team or region: segments are read per ticket only, handoffs write them
+    # by the thousand, and deleting a team or region is refused by the ORM (PROTECT) all the same.
+    team = models.ForeignKey(Team, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="+", db_index=False, db_constraint=False)
     started_at = models.DateTimeField()
-    ended_at = models.DateTimeField(null=True, blank=True)
-    paused = models.BooleanField(default=False)
+    paused = models.BooleanField(default=False, help_text="Pending the customer, or solved/closed")
 
     class Meta:
         ordering = ["started_at", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["ticket"], condition=Q(ended_at__isnull=True), name="one_open_sla_segment")
-        ]
+        indexes = [models.Index(fields=["ticket", "started_at"], name="sla_segment_timeline")]
 
     def __str__(self):
-        return f"{self.ticket_id} {self.region_id} {self.started_at:%Y-%m-%d %H:%M}–{self.ended_at or ''}"
-
-    def end(self, at):
-        return self.ended_at or at
+        state = " (paused)" if self.paused else ""
+        return f"{self.ticket_id} {self.region_id} from {self.started_at:%Y-%m-%d %H:%M}{state}"
 
 
 class Macro(models.Model):

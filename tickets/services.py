@@ -13,7 +13,7 @@ from django.utils import timezone
 from regions.models import Rotation
 
 from .events import event_record
-from .models import Customer, EventKind, Priority, SlaSegment, Status, Tag, Ticket, TicketEvent
+from .models import OPEN_STATUSES, Customer, EventKind, Priority, SlaSegment, Status, Tag, Ticket, TicketEvent
 from .notifications import notification_create
 from .routing import choose_assignee, choose_team, choose_tier
 from .sla import policy_for, segment_switch, sla_recompute
@@ -238,8 +238,10 @@ def _change_status(ticket, status, actor, now, reason=""):
         ticket.solved_at = now
     elif status in (Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD):
         ticket.solved_at = None
-    # A change into or out of "pending customer" pauses or restarts the clock; closing ends it.
-    if (previous == Status.PENDING) != (status == Status.PENDING) or not ticket.is_open:
+    # The clock stands still while pending the customer and once solved or closed; a change between running
+    # and standing still starts a new segment.
+    stood_still = previous == Status.PENDING or previous not in OPEN_STATUSES
+    if stood_still != (status == Status.PENDING or not ticket.is_open):
         segment_switch(ticket=ticket, at=now)
     summary = f"{previous.label} → {status.label}" + (f" ({reason})" if reason else "")
     event_record(
@@ -448,15 +450,14 @@ def tickets_hand_over(*, ticket_ids, team, at, summary, assignees=None, without_
         )
     if without_context:
         Ticket.objects.filter(pk__in=without_context).update(moved_without_context=True)
-    SlaSegment.objects.filter(ticket_id__in=ticket_ids, ended_at__isnull=True).update(ended_at=at)
     tickets, segments, events = Ticket._meta.db_table, SlaSegment._meta.db_table, TicketEvent._meta.db_table
     json = TicketEvent._meta.get_field("data")
     with connection.cursor() as cursor:
         for (previous, assignee), ids in groups.items():
             marks = ", ".join(["%s"] * len(ids))
             cursor.execute(
-                f"INSERT INTO {segments} (ticket_id, team_id, region_id, started_at, ended_at, paused) "  # noqa: S608
-                f"SELECT id, %s, %s, %s, NULL, status = %s FROM {tickets} WHERE id IN ({marks})",
+                f"INSERT INTO {segments} (ticket_id, team_id, region_id, started_at, paused) "  # noqa: S608
+                f"SELECT id, %s, %s, %s, status = %s FROM {tickets} WHERE id IN ({marks})",
                 [team.pk, team.region_id, at, Status.PENDING, *ids],
             )
             where = f", assigned to {_name(assignee)}" if assignee else ", to the team queue"

@@ -28,16 +28,16 @@ def policy_for(ticket):
 
 
 def segment_switch(*, ticket, at):
-    """Close the open segment at AT and open one for the ticket's current team and pause state."""
-    SlaSegment.objects.filter(ticket=ticket, ended_at__isnull=True).update(ended_at=at)
-    if ticket.team_id is None or not ticket.is_open:
+    """Start a segment for the ticket's current team and state: running, or paused while pending the customer or
+    once solved or closed."""
+    if ticket.team_id is None:
         return
     SlaSegment.objects.create(
         ticket=ticket,
         team_id=ticket.team_id,
         region_id=ticket.team.region_id,
         started_at=at,
-        paused=ticket.status == Status.PENDING,
+        paused=ticket.status == Status.PENDING or not ticket.is_open,
     )
 
 
@@ -79,12 +79,13 @@ class Calendar:
 
 
 def used_by_region(segments, calendar, start, now):
-    """{region_id: SLA seconds used} between START and NOW."""
+    """{region_id: SLA seconds used} between START and NOW; SEGMENTS in time order, each lasting until the next."""
     used = defaultdict(float)
-    for seg in segments:
+    ends = [seg.started_at for seg in segments[1:]] + [now]
+    for seg, end in zip(segments, ends, strict=True):
         if seg.paused:
             continue
-        used[seg.region_id] += calendar.seconds(seg.team_id, max(seg.started_at, start), min(seg.end(now), now))
+        used[seg.region_id] += calendar.seconds(seg.team_id, max(seg.started_at, start), min(end, now))
     return used
 
 
@@ -112,8 +113,8 @@ def sla_recompute(*, ticket, now):
         ticket.sla_state = SlaState.NONE if policy is None else ticket.sla_state
         ticket.sla_due_at = ticket.sla_next_check_at = None
         return
-    segments = list(SlaSegment.objects.filter(ticket=ticket))
-    current = next((s for s in segments if s.ended_at is None), None)
+    segments = list(SlaSegment.objects.filter(ticket=ticket).order_by("started_at", "id"))
+    current = segments[-1] if segments else None
     calendar = Calendar()
     states, dues, checks = [], [], []
     for name, start, target in _active_targets(ticket, policy):
