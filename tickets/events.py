@@ -1,8 +1,9 @@
 """Timeline writes: every state change of a ticket is recorded through event_record."""
 
+from django.db import connection
 from django.utils import timezone
 
-from .models import TicketEvent
+from .models import Ticket, TicketEvent
 
 
 def event_record(*, ticket, kind, actor=None, summary="", body="", data=None, at=None):
@@ -18,8 +19,21 @@ def event_record(*, ticket, kind, actor=None, summary="", body="", data=None, at
 
 
 def events_record_bulk(*, ticket_ids, kind, summary, at, actor=None, data=None):
-    """The same event on many tickets in one INSERT (handoff sweeps)."""
-    TicketEvent.objects.bulk_create(
-        TicketEvent(ticket_id=i, kind=kind, actor=actor, summary=summary[:300], data=data or {}, created_at=at)
-        for i in ticket_ids
-    )
+    """The same event on many tickets in one INSERT ... SELECT (handoff sweeps write thousands)."""
+    if not ticket_ids:
+        return
+    json = TicketEvent._meta.get_field("data")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {TicketEvent._meta.db_table} (ticket_id, kind, actor_id, created_at, summary, body, data) "  # noqa: S608
+            f"SELECT id, %s, %s, %s, %s, '', %s FROM {Ticket._meta.db_table} "
+            f"WHERE id IN ({', '.join(['%s'] * len(ticket_ids))})",
+            [
+                kind,
+                actor.pk if actor else None,
+                at,
+                summary[:300],
+                json.get_db_prep_save(data or {}, connection),
+                *ticket_ids,
+            ],
+        )

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from regions.models import Rotation
 
-from .events import event_record
-from .models import OPEN_STATUSES, Customer, EventKind, Priority, SlaSegment, Status, Tag, Ticket, TicketEvent
+from .events import event_record, events_record_bulk
+from .models import OPEN_STATUSES, Customer, EventKind, Priority, SlaSegment, Status, Tag, Ticket
 from .notifications import notification_create
 from .routing import choose_assignee, choose_team, choose_tier
 from .sla import policy_for, segment_switch, sla_recompute
@@ -450,30 +450,23 @@ def tickets_hand_over(*, ticket_ids, team, at, summary, assignees=None, without_
         )
     if without_context:
         Ticket.objects.filter(pk__in=without_context).update(moved_without_context=True)
-    tickets, segments, events = Ticket._meta.db_table, SlaSegment._meta.db_table, TicketEvent._meta.db_table
-    json = TicketEvent._meta.get_field("data")
-    with connection.cursor() as cursor:
-        for (previous, assignee), ids in groups.items():
-            marks = ", ".join(["%s"] * len(ids))
+    tickets, segments = Ticket._meta.db_table, SlaSegment._meta.db_table
+    for (previous, assignee), ids in groups.items():
+        with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {segments} (ticket_id, team_id, region_id, started_at, paused) "  # noqa: S608
-                f"SELECT id, %s, %s, %s, status = %s FROM {tickets} WHERE id IN ({marks})",
+                f"SELECT id, %s, %s, %s, status = %s FROM {tickets} WHERE id IN ({', '.join(['%s'] * len(ids))})",
                 [team.pk, team.region_id, at, Status.PENDING, *ids],
             )
-            where = f", assigned to {_name(assignee)}" if assignee else ", to the team queue"
-            data = {"from": previous, "to": team.code, "assignee": assignee.username if assignee else None}
-            cursor.execute(
-                f"INSERT INTO {events} (ticket_id, kind, actor_id, created_at, summary, body, data) "  # noqa: S608
-                f"SELECT id, %s, %s, %s, %s, '', %s FROM {tickets} WHERE id IN ({marks})",
-                [
-                    EventKind.HANDOFF,
-                    actor.pk if actor else None,
-                    at,
-                    f"{summary} → {team.name}{where}"[:300],
-                    json.get_db_prep_save(data, connection),
-                    *ids,
-                ],
-            )
+        where = f", assigned to {_name(assignee)}" if assignee else ", to the team queue"
+        events_record_bulk(
+            ticket_ids=ids,
+            kind=EventKind.HANDOFF,
+            actor=actor,
+            at=at,
+            summary=f"{summary} → {team.name}{where}",
+            data={"from": previous, "to": team.code, "assignee": assignee.username if assignee else None},
+        )
     # Around-the-clock tiers keep their deadlines across a move; business-hours calendars need a recompute.
     if not Rotation.objects.filter(tier=team.tier, around_the_clock=True).exists():
         for ticket in Ticket.objects.select_related("customer", "team__region", "sla_policy").filter(pk__in=ticket_ids):
