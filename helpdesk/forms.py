@@ -11,8 +11,11 @@ class LoginForm(AuthenticationForm):
             raise forms.ValidationError("This account is for the API only; use a token with /api/v1/.", code="api_only")
 
 
-class TimeZoneForm(forms.Form):
+class PreferencesForm(forms.Form):
     time_zone = forms.ChoiceField(
         label="Show times in",
         choices=[(z, z) for z in sorted(zoneinfo.available_timezones())],
+    )
+    email_notifications = forms.BooleanField(
+        label="Also send my notifications by email (during my shift, like in-app ones)", required=False
     )

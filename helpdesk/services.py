@@ -10,7 +10,8 @@ def heartbeat_record(*, name):
         Heartbeat.objects.update_or_create(name=name, defaults={"seen_at": timezone.now()})
 
 
-def user_set_time_zone(*, user, time_zone, actor):
-    user.time_zone = time_zone
+def user_set_preferences(*, user, time_zone, email_notifications, actor):
+    """The viewer's own settings: the zone times are shown in, and whether notifications also come by email."""
+    user.time_zone, user.email_notifications = time_zone, email_notifications
     user.full_clean(validate_unique=False, exclude=["password"])
-    user.save(update_fields=["time_zone"])
+    user.save(update_fields=["time_zone", "email_notifications"])

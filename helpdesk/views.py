@@ -7,9 +7,9 @@ from django.views.decorators.http import require_GET
 
 from compliance.models import Role
 
-from .forms import TimeZoneForm
+from .forms import PreferencesForm
 from .selectors import health_status
-from .services import user_set_time_zone
+from .services import user_set_preferences
 
 
 @login_required
@@ -25,10 +25,13 @@ def home(request):
 
 @login_required
 def preferences(request):
-    form = TimeZoneForm(request.POST or None, initial={"time_zone": request.user.time_zone})
+    user = request.user
+    form = PreferencesForm(
+        request.POST or None, initial={"time_zone": user.time_zone, "email_notifications": user.email_notifications}
+    )
     if request.method == "POST" and form.is_valid():
-        user_set_time_zone(user=request.user, time_zone=form.cleaned_data["time_zone"], actor=request.user)
-        messages.success(request, f"Times are now shown in {form.cleaned_data['time_zone']}.")
+        user_set_preferences(user=user, actor=user, **form.cleaned_data)
+        messages.success(request, f"Saved. Times are now shown in {form.cleaned_data['time_zone']}.")
         return redirect("preferences")
     return render(request, "helpdesk/preferences.html", {"form": form})
 

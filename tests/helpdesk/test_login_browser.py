@@ -47,5 +47,5 @@ def test_agent_changes_time_zone_from_the_header(live_server, page, check_page):
     page.get_by_label("Show times in").select_option("Asia/Manila")
     page.get_by_role("button", name="Save").click()
 
-    expect(page.get_by_role("status")).to_contain_text("Times are now shown in Asia/Manila")
+    expect(page.get_by_role("status")).to_contain_text("Saved. Times are now shown in Asia/Manila")
     expect(page.get_by_role("banner")).to_contain_text("Asia/Manila")

@@ -62,10 +62,12 @@ def test_lead_goes_to_the_queue_and_has_no_admin_link(client):
 def test_time_zone_is_selectable_and_applied(client):
     user = UserFactory(role="agent", time_zone="UTC")
     client.force_login(user)
-    response = client.post(reverse("preferences"), {"time_zone": "Asia/Manila"}, follow=True)
-    assert b"Times are now shown in Asia/Manila" in response.content
+    response = client.post(
+        reverse("preferences"), {"time_zone": "Asia/Manila", "email_notifications": "on"}, follow=True
+    )
+    assert b"Saved. Times are now shown in Asia/Manila" in response.content
     user.refresh_from_db()
-    assert user.time_zone == "Asia/Manila"
+    assert (user.time_zone, user.email_notifications) == ("Asia/Manila", True)
     assert response.context["viewer_zone"] == "Asia/Manila"
     # the zone is released after the request
     assert timezone.get_current_timezone() == zoneinfo.ZoneInfo("UTC")
