@@ -18,8 +18,14 @@ ROLE_ORDER = [Role.ADMIN, Role.LEAD, Role.AGENT, Role.INTEGRATION]
 
 # "app_label.codename" per role; Admin gets every permission.
 ROLE_PERMISSIONS = {
-    Role.LEAD: ["helpdesk.use_app", "helpdesk.view_user", "regions.view_coverage", "handoff.view_dashboard"],
-    Role.AGENT: ["helpdesk.use_app"],
+    Role.LEAD: [
+        "helpdesk.use_app",
+        "helpdesk.view_user",
+        "regions.view_coverage",
+        "handoff.view_dashboard",
+        "compliance.reveal_pii",
+    ],
+    Role.AGENT: ["helpdesk.use_app", "compliance.reveal_pii"],
     Role.INTEGRATION: ["helpdesk.use_api"],
 }
 
@@ -111,3 +117,84 @@ class AuditEntry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditLogIsAppendOnly("Audit entries are never deleted.")
+
+
+class PiiField(models.TextChoices):
+    NAME = "customer_name", "Customer name"
+    EMAIL = "customer_email", "Customer email"
+    PHONE = "customer_phone", "Customer phone"
+    ADDRESS = "customer_address", "Customer address"
+    CARD = "payment_card", "Payment card"
+    ACCOUNT = "account_id", "Account id"
+    BODY = "message_body", "Message bodies (free text)"
+
+
+class Audience(models.TextChoices):
+    INHOUSE_T1 = "inhouse_t1", "In-house agent, Tier 1"
+    INHOUSE_T2 = "inhouse_t2", "In-house agent, Tier 2"
+    INHOUSE_T3 = "inhouse_t3", "In-house agent, Tier 3"
+    VENDOR_T1 = "vendor_t1", "Vendor agent, Tier 1"
+    VENDOR_T2 = "vendor_t2", "Vendor agent, Tier 2"
+    VENDOR_T3 = "vendor_t3", "Vendor agent, Tier 3"
+    LEAD = "lead", "Team lead"
+    ADMIN = "admin", "Admin"
+    INTEGRATION = "integration", "Integration"
+
+
+class Treatment(models.TextChoices):
+    FULL = "full", "Full"
+    MASKED = "masked", "Masked"
+    HIDDEN = "hidden", "Hidden"
+
+
+def _defaults():
+    """Treatment per (field, audience) when no PiiPolicy row says otherwise."""
+    table = {}
+    for audience in Audience:
+        for field in PiiField:
+            table[(field, audience)] = Treatment.FULL
+        table[(PiiField.CARD, audience)] = Treatment.MASKED  # last four digits are what anyone needs
+    table[(PiiField.CARD, Audience.ADMIN)] = Treatment.MASKED
+    for audience in (Audience.VENDOR_T1, Audience.VENDOR_T2, Audience.VENDOR_T3):
+        for field in (PiiField.EMAIL, PiiField.PHONE, PiiField.ACCOUNT, PiiField.ADDRESS):
+            table[(field, audience)] = Treatment.MASKED
+    # An outsourced Tier-1 agent needs the customer's first name and the problem, nothing more.
+    table[(PiiField.ADDRESS, Audience.VENDOR_T1)] = Treatment.HIDDEN
+    table[(PiiField.BODY, Audience.VENDOR_T1)] = Treatment.MASKED
+    return table
+
+
+DEFAULT_TREATMENTS = _defaults()
+
+
+class PiiPolicy(models.Model):
+    """An admin's choice of treatment for one personal field and one audience (overrides the default)."""
+
+    field = models.CharField(max_length=20, choices=PiiField.choices)
+    audience = models.CharField(max_length=20, choices=Audience.choices)
+    treatment = models.CharField(max_length=8, choices=Treatment.choices)
+
+    class Meta:
+        verbose_name_plural = "PII policies"
+        constraints = [models.UniqueConstraint(fields=["field", "audience"], name="one_treatment_per_field_audience")]
+        permissions = [("reveal_pii", "Can reveal a masked personal field for a while, with a reason")]
+
+    def __str__(self):
+        return f"{self.get_field_display()} for {self.get_audience_display()}: {self.get_treatment_display()}"
+
+
+class PiiReveal(models.Model):
+    """A user's time-limited look at one masked field of one customer, asked for with a reason (audited)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="pii_reveals")
+    customer_id = models.PositiveBigIntegerField(help_text="The customer whose field is revealed")
+    field = models.CharField(max_length=20, choices=PiiField.choices)
+    reason = models.CharField(max_length=300)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["user", "customer_id", "expires_at"], name="pii_reveal_lookup")]
+
+    def __str__(self):
+        return f"{self.user_id} sees {self.field} of customer {self.customer_id} until {self.expires_at:%H:%M}"

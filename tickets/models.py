@@ -19,6 +19,11 @@ class Customer(models.Model):
     language = models.CharField(max_length=8, default="en", help_text="ISO 639-1, e.g. es")
     locale = models.CharField(max_length=16, default="en-US", help_text="BCP 47, e.g. es-MX")
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    address = models.CharField(max_length=300, blank=True)
+    account_id = models.CharField(max_length=40, blank=True, help_text="The customer's id in the billing system")
+    payment_card = models.CharField(
+        max_length=32, blank=True, help_text="Card on file as synced from billing; shown per PII policy (last 4)"
+    )
     vip = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
