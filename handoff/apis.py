@@ -2,6 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
@@ -146,8 +147,13 @@ class HandoffViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [LeadsAndIntegrations]
 
     def get_queryset(self):
-        visible = ticket_scope(self.request.user).values("pk")
-        return Handoff.objects.filter(ticket_id__in=visible).select_related("from_team", "to_team", "run")
+        """Handoffs of tickets in the caller's scope, and every handoff from or to a team the caller leads."""
+        user = self.request.user
+        visible = Q(ticket_id__in=ticket_scope(user).values("pk"))
+        if user.role not in (Role.ADMIN, Role.INTEGRATION):
+            led = user.led_teams.values("pk")
+            visible |= Q(from_team__in=led) | Q(to_team__in=led)
+        return Handoff.objects.filter(visible).select_related("from_team", "to_team", "run")
 
     @extend_schema(parameters=[HandoffQuerySerializer])
     def list(self, request):

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from guardian.models import UserObjectPermissionBase
 
 from regions.models import Region, Team, Tier, residency_zone_for, validate_country, validate_time_zone
 
@@ -399,3 +400,9 @@ class TicketViewer(models.Model):
 
     def __str__(self):
         return f"{self.user_id} on {self.ticket_id}{' (typing)' if self.typing else ''}"
+
+
+class TicketShare(UserObjectPermissionBase):
+    """A per-object grant (django-guardian, direct foreign key): e.g. a ticket shared with a specialist."""
+
+    content_object = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="shares")

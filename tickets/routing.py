@@ -5,6 +5,7 @@ Each decision returns its reason, which goes on the ticket's timeline.
 
 from django.db.models import Count, Q
 
+from compliance.selectors import residency_forbidden_pairs
 from regions.models import Agent, Presence, RegionStatus
 from regions.selectors import sourcing_regions, team_list, team_next_boundary, team_on_shift
 
@@ -21,12 +22,18 @@ def choose_tier(*, channel, tags, priority, customer):
     return 1, "Tier 1 by default (no routing rule matched)"
 
 
-def choose_team(*, tier, at):
-    """The team of TIER to own a ticket arriving AT, and why."""
+def choose_team(*, tier, at, customer_zone=None):
+    """The team of TIER to own a ticket arriving AT, and why; only regions allowed to hold CUSTOMER_ZONE's data."""
     preferred = [r.id for r in sourcing_regions(tier)]
-    teams = [t for t in team_list(tier=tier) if t.region.status != RegionStatus.DOWN]
+    forbidden = {handling for data, handling in residency_forbidden_pairs() if data == customer_zone}
+    teams = [
+        t
+        for t in team_list(tier=tier)
+        if t.region.status != RegionStatus.DOWN and t.region.residency_zone not in forbidden
+    ]
     if not teams:
-        return None, f"No Tier {tier} team in an operational region; left unrouted"
+        where = f" allowed to hold {customer_zone} data" if forbidden else ""
+        return None, f"No Tier {tier} team in an operational region{where}; left unrouted"
     # Preferred regions first, in the sourcing map's order; other regions after them.
     teams.sort(key=lambda t: preferred.index(t.region_id) if t.region_id in preferred else len(preferred))
     for team in teams:

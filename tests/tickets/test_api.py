@@ -176,14 +176,14 @@ def test_list_query_count_does_not_grow_with_the_page(team, agent, django_assert
         return APIClient().get("/api/v1/tickets/", HTTP_AUTHORIZATION=f"Token {token}")
 
     # when
-    with django_assert_max_num_queries(7) as five:
+    with django_assert_max_num_queries(9) as five:
         small = read()
 
     # given 55 more
     _busy_tickets(55, agent, lead)
 
     # when
-    with django_assert_max_num_queries(7) as sixty:
+    with django_assert_max_num_queries(9) as sixty:
         large = read()
 
     # then the default page is 50 rows and costs what a page of five does
@@ -448,10 +448,10 @@ def test_route_again_gives_the_ticket_to_the_team_on_shift():
     assert t.team is None
     team = TeamFactory(code="t1-dub", tier=1)
     shift_pattern(team, "00:00-00:00")
-    agent = AgentFactory(team=team).user
+    admin = UserFactory(role="admin")  # an unrouted ticket belongs to no team: only admins see it
 
     # when
-    response = client_for(agent).post(f"/api/v1/tickets/{t.id}/route/")
+    response = client_for(admin).post(f"/api/v1/tickets/{t.id}/route/")
 
     # then
     assert response.status_code == 200 and response.json()["team"]["code"] == "t1-dub"

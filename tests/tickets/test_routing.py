@@ -102,3 +102,13 @@ def test_explicit_tier_and_reroute_through_the_same_service(world):
     t = ticket_route(ticket=t, actor=UserFactory(role="lead", first_name="Lee", last_name="Lead"))
     assert t.assignee == agent
     assert routing_summaries(t)[-2].startswith("Re-routed by Lee Lead")
+
+
+@time_machine.travel(NOW, tick=False)
+def test_residency_keeps_eu_data_out_of_a_forbidden_region(world):
+    from compliance.models import ResidencyRestriction
+
+    ResidencyRestriction.objects.create(data_zone="EU", handling_zone="EU")  # odd, but makes Dublin forbidden
+    t = ticket(customer=CustomerFactory(country="DE"))
+    assert t.team == world["t1_mnl"]  # Dublin (EU) may not hold it; Manila starts next
+    assert "starts next" in routing_summaries(t)[1]
