@@ -9,7 +9,10 @@ from django.db import connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
+from guardian.shortcuts import assign_perm
 
+from compliance.audit import audit_record
+from compliance.models import AuditAction
 from regions.models import Rotation
 
 from .events import event_record, events_record_bulk
@@ -52,7 +55,7 @@ def customer_get_or_create(*, email, name, country, language="en", **details):
 
 def _route(ticket, now, actor, why):
     """Give TICKET a team and maybe an agent; every decision goes on the timeline with its reason."""
-    team, team_reason = choose_team(tier=ticket.tier, at=now)
+    team, team_reason = choose_team(tier=ticket.tier, at=now, customer_zone=ticket.customer.residency_zone)
     if team is not None and team.id != ticket.team_id:
         ticket.team = team
         segment_switch(ticket=ticket, at=now)
@@ -495,3 +498,30 @@ def notifications_mark_all_read(*, actor, at=None):
     """Mark every due notification of ACTOR read; returns how many changed."""
     now = at or timezone.now()
     return actor.notifications.filter(deliver_at__lte=now, read_at__isnull=True).update(read_at=now)
+
+
+def ticket_share(*, ticket, user, actor, at=None):
+    """Let USER see TICKET although it is outside their scope (e.g. a specialist asked for help); audited."""
+    now = at or timezone.now()
+    with transaction.atomic():
+        ticket = _lock(ticket)
+        if not user.has_perm("helpdesk.use_app"):
+            raise ValidationError({"user": f"{_name(user)} does not work in the browser workspace."})
+        assign_perm("tickets.view_ticket", user, ticket)
+        event_record(
+            ticket=ticket,
+            kind=EventKind.ASSIGNEE,
+            actor=actor,
+            at=now,
+            summary=f"Shared with {_name(user)} by {_name(actor)}",
+            data={"shared_with": user.username},
+        )
+        audit_record(
+            action=AuditAction.PERMISSION_CHANGE,
+            actor=actor,
+            object_type="ticket",
+            object_id=str(ticket.pk),
+            summary=f"{ticket.reference} shared with {user.username}",
+            details={"user": user.username},
+        )
+    return ticket
