@@ -10,7 +10,7 @@ from functools import cached_property
 
 from django.utils import timezone
 
-from regions.models import Vendor
+from regions.models import Agent, Vendor
 
 from .models import DEFAULT_TREATMENTS, Audience, PiiField, PiiPolicy, PiiReveal, ResidencyRestriction, Role, Treatment
 
@@ -36,7 +36,7 @@ class Shown:
         return self.state in (Treatment.MASKED, Treatment.HIDDEN)
 
 
-def audience_for(user):
+def audience_for(user, agent=None):
     role = getattr(user, "role", None)
     if role == Role.ADMIN:
         return Audience.ADMIN
@@ -44,7 +44,7 @@ def audience_for(user):
         return Audience.INTEGRATION
     if role == Role.LEAD:
         return Audience.LEAD
-    agent = getattr(user, "agent", None)
+    agent = agent or getattr(user, "agent", None)
     if agent is None:
         return Audience.VENDOR_T1  # unknown people get the strictest treatment
     kind = "vendor" if agent.team.vendor.kind == Vendor.Kind.BPO else "inhouse"
@@ -56,8 +56,13 @@ class Viewer:
 
     def __init__(self, user):
         self.user = user
-        self.audience = audience_for(user) if user is not None and user.is_authenticated else Audience.VENDOR_T1
-        agent = getattr(user, "agent", None) if user is not None and user.is_authenticated else None
+        signed_in = user is not None and user.is_authenticated
+        agent = (
+            Agent.objects.select_related("team__vendor", "team__region").filter(user=user).first()
+            if signed_in
+            else None
+        )
+        self.audience = audience_for(user, agent) if signed_in else Audience.VENDOR_T1
         self.zone = agent.team.region.residency_zone if agent is not None else None
 
     @cached_property

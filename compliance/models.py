@@ -1,7 +1,13 @@
+import re
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils import timezone
+
+from regions.models import ResidencyZone
 
 
 class Role(models.TextChoices):
@@ -198,3 +204,111 @@ class PiiReveal(models.Model):
 
     def __str__(self):
         return f"{self.user_id} sees {self.field} of customer {self.customer_id} until {self.expires_at:%H:%M}"
+
+
+# ---- Redaction at intake ------------------------------------------------------------------------------------------
+
+
+class RedactionPattern(models.Model):
+    """An admin's extra pattern replaced in inbound text before it is stored (cards and IBANs are built in)."""
+
+    name = models.CharField(max_length=80, unique=True, help_text="Shown in the timeline count, e.g. API token")
+    regex = models.CharField(
+        max_length=500, help_text="Python regular expression; use (?i) at the start to ignore case"
+    )
+    replacement = models.CharField(
+        max_length=100, default="[redacted]", help_text="Inserted as written: \\1-style group references are not used"
+    )
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        try:
+            compiled = re.compile(self.regex)
+        except re.error as exc:
+            raise ValidationError({"regex": f"This is not a valid regular expression: {exc}."}) from exc
+        # A pattern that matches nothing at all would put the replacement between every two characters.
+        if compiled.search("") is not None:
+            raise ValidationError({"regex": "The expression matches empty text; it must match at least a character."})
+
+
+# ---- Retention and erasure ----------------------------------------------------------------------------------------
+
+# Days a solved or closed ticket is kept per residency zone when no RetentionPolicy row says otherwise.
+DEFAULT_RETENTION_DAYS = {ResidencyZone.EU: 365, ResidencyZone.AMER: 730, ResidencyZone.APAC: 730}
+
+
+class RetentionPolicy(models.Model):
+    """How long solved and closed tickets of customers in one residency zone are kept before anonymisation."""
+
+    residency_zone = models.CharField(max_length=8, choices=ResidencyZone.choices, unique=True)
+    days = models.PositiveIntegerField(
+        validators=[MinValueValidator(1)], help_text="Days after a ticket is solved (or closed) before anonymisation"
+    )
+
+    class Meta:
+        verbose_name_plural = "retention policies"
+        ordering = ["residency_zone"]
+
+    def __str__(self):
+        return f"{self.residency_zone}: {self.days} days"
+
+
+class AnonymisationReason(models.TextChoices):
+    RETENTION = "retention", "Retention policy"
+    ERASURE = "erasure", "Erasure request"
+
+
+class Anonymisation(models.Model):
+    """One object whose personal data was removed, when and why; the retention job skips what is recorded here."""
+
+    object_type = models.CharField(max_length=100, help_text="app_label.model, e.g. tickets.ticket")
+    object_id = models.PositiveBigIntegerField()
+    at = models.DateTimeField()
+    reason = models.CharField(max_length=10, choices=AnonymisationReason.choices)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["object_type", "object_id"], name="one_anonymisation_per_object")
+        ]
+
+    def __str__(self):
+        return f"{self.object_type} {self.object_id} anonymised {self.at:%Y-%m-%d} ({self.reason})"
+
+
+class ErasureStatus(models.TextChoices):
+    REQUESTED = "requested", "Requested"
+    APPROVED = "approved", "Approved"
+    DONE = "done", "Done"
+    REJECTED = "rejected", "Rejected"
+
+
+class ErasureRequest(models.Model):
+    """A GDPR erasure of one customer's data: asked for, approved by another admin, then carried out once."""
+
+    # A plain id: compliance sits below tickets and holds no key into its tables.
+    customer_id = models.PositiveBigIntegerField(help_text="Id of the customer to erase")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", db_index=False
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    reason = models.CharField(max_length=300, help_text="E.g. the customer's request and how it was received")
+    status = models.CharField(max_length=10, choices=ErasureStatus.choices, default=ErasureStatus.REQUESTED)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_index=False
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    done_at = models.DateTimeField(null=True, blank=True)
+    report = models.JSONField(default=dict, blank=True, encoder=DjangoJSONEncoder, help_text="What was changed")
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["status", "customer_id"], name="erasure_status_customer")]
+
+    def __str__(self):
+        return f"Erasure #{self.pk} of customer {self.customer_id} ({self.get_status_display().lower()})"

@@ -5,4 +5,5 @@ from . import views
 urlpatterns = [
     path("audit/", views.audit_log, name="audit-log"),
     path("audit/export.csv", views.audit_export, name="audit-export"),
+    path("pii/policies/", views.pii_policies, name="pii-policies"),
 ]

@@ -3,16 +3,18 @@ import datetime as dt
 import json
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponseBadRequest, QueryDict, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from .audit import audit_entries_older_than, audit_entry_list, audit_record
-from .models import AuditAction, AuditEntry, Role
+from .models import DEFAULT_TREATMENTS, Audience, AuditAction, AuditEntry, PiiField, PiiPolicy, Role, Treatment
+from .services import pii_policy_set
 
 PAGE_SIZE = 50
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
@@ -186,3 +188,85 @@ def audit_export(request):
     stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
     response["Content-Disposition"] = f'attachment; filename="audit-log-{stamp}.csv"'
     return response
+
+
+# ---- PII policies: a matrix of field x audience ------------------------------------------------------------------
+
+DEFAULT_CHOICE = "default"
+
+
+def _cell_name(field, audience):
+    return f"{audience}__{field}"
+
+
+class PiiPolicyMatrixForm(forms.Form):
+    """One select per (field, audience): "default" or a treatment that overrides it."""
+
+    def __init__(self, *args, overrides, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in PiiField:
+            for audience in Audience:
+                name = _cell_name(field, audience)
+                self.fields[name] = forms.ChoiceField(
+                    label=f"{field.label} for {audience.label}",
+                    choices=[(DEFAULT_CHOICE, "Default"), *Treatment.choices],
+                    initial=overrides.get((field, audience), DEFAULT_CHOICE),
+                )
+                self.fields[name].widget.attrs["class"] = "matrix-select"
+
+    def changes(self):
+        """(field, audience, treatment or None for the default) for every cell that differs from its initial."""
+        for name in self.changed_data:
+            audience, field = name.split("__", 1)
+            value = self.cleaned_data[name]
+            yield PiiField(field), Audience(audience), (None if value == DEFAULT_CHOICE else Treatment(value))
+
+
+def _pii_overrides():
+    return {
+        (PiiField(f), Audience(a)): Treatment(t)
+        for f, a, t in PiiPolicy.objects.values_list("field", "audience", "treatment")
+    }
+
+
+ICON_FOR_TREATMENT = {Treatment.FULL: "●", Treatment.MASKED: "◍", Treatment.HIDDEN: "⊘"}
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def pii_policies(request):
+    """Admins: how each personal field is shown to each audience; a cell's select overrides the default."""
+    _admin_or_404(request)
+    overrides = _pii_overrides()
+    form = PiiPolicyMatrixForm(request.POST or None, overrides=overrides)
+    if request.method == "POST" and form.is_valid():
+        changed = 0
+        for field, audience, treatment in form.changes():
+            pii_policy_set(field=field, audience=audience, treatment=treatment, actor=request.user, request=request)
+            changed += 1
+        if changed:
+            messages.success(
+                request, f"Saved {changed} change{'s' if changed != 1 else ''}; each is recorded in the audit log."
+            )
+        else:
+            messages.info(request, "Nothing changed.")
+        return redirect("pii-policies")
+    rows = []
+    for field in PiiField:
+        cells = []
+        for audience in Audience:
+            override = overrides.get((field, audience))
+            effective = override or DEFAULT_TREATMENTS[(field, audience)]
+            cells.append(
+                {
+                    "field": form[_cell_name(field, audience)],
+                    "effective": effective,
+                    "icon": ICON_FOR_TREATMENT[effective],
+                    "override": override is not None,
+                }
+            )
+        rows.append({"field": field, "cells": cells})
+    status = 400 if form.is_bound else 200
+    context = {"form": form, "audiences": list(Audience), "rows": rows}
+    return render(request, "compliance/pii_policies.html", context, status=status)

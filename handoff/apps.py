@@ -6,7 +6,9 @@ class HandoffConfig(AppConfig):
 
     def ready(self):
         from regions.signals import region_status_changed
+        from tickets.retention import tickets_anonymised
 
         from . import receivers
 
         region_status_changed.connect(receivers.region_status_changed, dispatch_uid="handoff.failover")
+        tickets_anonymised.connect(receivers.tickets_anonymised, dispatch_uid="handoff.anonymise")

@@ -22,6 +22,7 @@ def viewer(request):
             nav.append(("Coverage", reverse("coverage")))
         if user.role == Role.ADMIN:
             nav.append(("Audit log", reverse("audit-log")))
+            nav.append(("PII policies", reverse("pii-policies")))
         if user.role == Role.ADMIN or user.is_staff:
             nav.append(("Admin", reverse("admin:index")))
         nav.append(("API docs", reverse("api-docs")))

@@ -96,7 +96,8 @@ def seed_people(rng, progress):
             user = person(region_code, username, Role.AGENT)
             regions_demo.seed_agent(rng, user=user, team=team)
             if numbers[region_code] <= 2:
-                logins.append((username, Role.AGENT.label, team.name))
+                masked = ", sees masked PII (vendor Tier 1)" if team.vendor.kind == "bpo" and team.tier == 1 else ""
+                logins.append((username, Role.AGENT.label, team.name + masked))
         progress(f"agents of {team.code}")
     extra = sum(numbers.values()) - 2 * len(numbers)
     logins.append((f"agent3.mnl … agent{numbers['mnl']}.mnl etc.", Role.AGENT.label, f"{extra} more agents"))

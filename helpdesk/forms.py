@@ -19,3 +19,19 @@ class PreferencesForm(forms.Form):
     email_notifications = forms.BooleanField(
         label="Also send my notifications by email (during my shift, like in-app ones)", required=False
     )
+
+
+class TwoFactorCodeForm(forms.Form):
+    """A six-digit code from an authenticator app ("123 456" is accepted too)."""
+
+    otp_token = forms.CharField(
+        label="Code from your authenticator app",
+        max_length=9,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "autofocus": True}),
+    )
+
+    def clean_otp_token(self):
+        code = self.cleaned_data["otp_token"].replace(" ", "")
+        if not (code.isascii() and code.isdigit() and len(code) == 6):
+            raise forms.ValidationError("Enter the 6 digits your authenticator app shows.", code="invalid")
+        return code

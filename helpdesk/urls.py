@@ -1,7 +1,8 @@
+from csp.decorators import csp_update
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
 from compliance import apis as compliance_apis
@@ -43,18 +44,28 @@ urlpatterns = [
     path("", views.home, name="home"),
     path(
         "login/",
-        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
+        views.TwoStepLoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
         name="login",
     ),
+    path("login/two-factor/", views.login_two_factor, name="login-two-factor"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("me/preferences/", views.preferences, name="preferences"),
+    path("me/two-factor/", views.two_factor, name="two-factor"),
     path("healthz", views.healthz, name="healthz"),
     path("", include("regions.urls")),
     path("", include("tickets.urls")),
     path("", include("handoff.urls")),
     path("", include("compliance.urls")),
+    # Before the admin: its login page would bypass the lockout page and the two-factor step.
+    path("admin/login/", views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/v1/", include((api_v1, "api"), namespace="api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # The split view serves Swagger UI's setup as a script file, so scripts stay 'self'; Swagger UI styles
+    # itself inline, so this page allows inline styles (never scripts).
+    path(
+        "api/docs/",
+        csp_update({"style-src": ["'unsafe-inline'"]})(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
+        name="api-docs",
+    ),
 ]

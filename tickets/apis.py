@@ -15,6 +15,7 @@ from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from compliance.masking import mask_body, mask_customer, viewer_for
 from regions.models import Team, Tier
 
 from .markdown import render_markdown
@@ -81,10 +82,41 @@ class TicketStatusFieldExtension(OpenApiSerializerFieldExtension):
 # Output
 
 
+def _viewer(serializer):
+    """The caller's PII viewer; without a request in the context, the strictest one (never the full data)."""
+    request = serializer.context.get("request")
+    return viewer_for(getattr(request, "user", None))
+
+
 class TicketCustomerSerializer(serializers.ModelSerializer):
+    """Personal fields pass through compliance masking for the caller (masked, hidden or revealed per policy)."""
+
+    name = serializers.SerializerMethodField()
+    email = serializers.SerializerMethodField(help_text="Masked (e.g. a•••@example.org) when the policy says so")
+    masked_fields = serializers.SerializerMethodField(help_text="The fields shown masked or hidden to the caller")
+
     class Meta:
         model = Customer
-        fields = ["id", "name", "email", "country", "language", "vip"]
+        fields = ["id", "name", "email", "country", "language", "vip", "masked_fields"]
+
+    def _shown(self, customer):
+        cache = self.context.setdefault("_pii_customers", {})
+        if customer.pk not in cache:
+            viewer = _viewer(self)
+            cache[customer.pk] = {a: mask_customer(viewer, customer, a) for a in ("name", "email")}
+        return cache[customer.pk]
+
+    @extend_schema_field(serializers.CharField())
+    def get_name(self, customer):
+        return self._shown(customer)["name"].text
+
+    @extend_schema_field(serializers.CharField())
+    def get_email(self, customer):
+        return self._shown(customer)["email"].text
+
+    @extend_schema_field(serializers.ListField(child=serializers.CharField()))
+    def get_masked_fields(self, customer):
+        return [a for a, shown in self._shown(customer).items() if shown.is_masked]
 
 
 class TicketTeamSerializer(serializers.ModelSerializer):
@@ -143,23 +175,60 @@ class TicketSerializer(serializers.ModelSerializer):
 
 
 class TicketEventSerializer(serializers.ModelSerializer):
+    """Message bodies are masked for the caller before they are rendered, so body_html never holds more."""
+
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    body = serializers.SerializerMethodField(help_text="Markdown; messages only")
-    body_html = serializers.SerializerMethodField(help_text="Sanitised HTML of the body; messages only")
+    summary = serializers.SerializerMethodField()
+    body = serializers.SerializerMethodField(help_text="Markdown, masked per PII policy; messages only")
+    body_html = serializers.SerializerMethodField(help_text="Sanitised HTML of the (masked) body; messages only")
+    body_masked = serializers.SerializerMethodField(help_text="The body is shown masked; messages only")
     internal = serializers.BooleanField(source="is_internal", read_only=True, help_text="An internal note")
 
     class Meta:
         model = TicketEvent
-        fields = ["id", "kind", "created_at", "actor", "summary", "data", "body", "body_html", "internal"]
+        fields = [
+            "id",
+            "kind",
+            "created_at",
+            "actor",
+            "summary",
+            "data",
+            "body",
+            "body_html",
+            "body_masked",
+            "internal",
+        ]
         read_only_fields = fields
+
+    def _body(self, event):
+        if not event.is_message:
+            return None
+        cache = self.context.setdefault("_pii_bodies", {})
+        if event.pk not in cache:
+            cache[event.pk] = mask_body(_viewer(self), event.body, event.ticket.customer)
+        return cache[event.pk]
+
+    @extend_schema_field(serializers.CharField())
+    def get_summary(self, event):
+        # A customer's message is summarised by their name.
+        if event.kind == EventKind.CUSTOMER_MESSAGE:
+            return mask_customer(_viewer(self), event.ticket.customer, "name").text
+        return event.summary
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_body(self, event):
-        return event.body if event.is_message else None
+        shown = self._body(event)
+        return shown.text if shown is not None else None
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_body_html(self, event):
-        return render_markdown(event.body) if event.is_message else None
+        shown = self._body(event)
+        return render_markdown(shown.text) if shown is not None else None
+
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
+    def get_body_masked(self, event):
+        shown = self._body(event)
+        return shown.is_masked if shown is not None else None
 
 
 # Input
@@ -179,6 +248,11 @@ class TicketQuerySerializer(serializers.Serializer):
         required=False, default=False, help_text="Only tickets without a Next Action"
     )
     customer_email = serializers.EmailField(required=False, help_text="Case-insensitive")
+    q = serializers.CharField(
+        max_length=200,
+        required=False,
+        help_text="Search: a reference (MER-123), words of the subject, or a customer's full email (exact)",
+    )
 
 
 class TicketCustomerInputSerializer(serializers.ModelSerializer):
@@ -280,7 +354,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         return ticket_get_for(self.request.user, self.kwargs["pk"])
 
     def _ticket_response(self, ticket, code=status.HTTP_200_OK):
-        return Response(TicketSerializer(ticket).data, status=code)
+        return Response(TicketSerializer(ticket, context=self.get_serializer_context()).data, status=code)
 
     @extend_schema(parameters=[TicketQuerySerializer])
     def list(self, request):
@@ -293,7 +367,9 @@ class TicketViewSet(viewsets.GenericViewSet):
         if email:
             tickets = tickets.filter(customer__email=email.strip().lower())
         page = self.paginate_queryset(tickets.select_related("next_action_set_by"))
-        return self.get_paginated_response(TicketSerializer(page, many=True).data)
+        return self.get_paginated_response(
+            TicketSerializer(page, many=True, context=self.get_serializer_context()).data
+        )
 
     @extend_schema(request=TicketCreateSerializer, responses={201: TicketSerializer})
     def create(self, request):
@@ -342,7 +418,7 @@ class TicketViewSet(viewsets.GenericViewSet):
     def timeline(self, request, pk=None):
         """Everything that happened to the ticket, oldest first."""
         events = ticket_timeline(self.get_object())
-        return Response(TicketEventSerializer(events, many=True).data)
+        return Response(TicketEventSerializer(events, many=True, context=self.get_serializer_context()).data)
 
     @extend_schema(methods=["GET"], responses=TicketEventSerializer(many=True))
     @extend_schema(methods=["POST"], request=TicketMessageInputSerializer, responses={201: TicketEventSerializer})
@@ -352,7 +428,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         ticket = self.get_object()
         if request.method == "GET":
             events = ticket_timeline(ticket).filter(kind__in=MESSAGE_KINDS)
-            return Response(TicketEventSerializer(events, many=True).data)
+            return Response(TicketEventSerializer(events, many=True, context=self.get_serializer_context()).data)
         payload = TicketMessageInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         internal = payload.validated_data["internal"]
@@ -360,7 +436,9 @@ class TicketViewSet(viewsets.GenericViewSet):
             ticket_reply(ticket=ticket, actor=request.user, **payload.validated_data)
         kind = EventKind.NOTE if internal else EventKind.REPLY
         message = ticket_timeline(ticket).filter(kind=kind, actor=request.user).last()
-        return Response(TicketEventSerializer(message).data, status=status.HTTP_201_CREATED)
+        return Response(
+            TicketEventSerializer(message, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
+        )
 
     @extend_schema(methods=["GET"], responses=TicketNextActionSerializer)
     @extend_schema(methods=["PUT"], request=TicketNextActionInputSerializer, responses=TicketNextActionSerializer)

@@ -375,6 +375,10 @@ def seed_customers(rng, count):
                 locale=locale,
                 time_zone=rng.choice(zones),
                 vip=rng.random() < (0.15 if company else 0.03),
+                address=f"{rng.randint(1, 250)} {last} Street, {country}",
+                account_id=f"ACC-{rng.randint(100000, 999999)}",
+                # Test card numbers of the card schemes (Luhn-valid, never real cards).
+                payment_card=rng.choice(["4111111111111111", "5555555555554444", "378282246310005"]),
             )
         )
     customers = []

@@ -28,6 +28,13 @@ class QueueFilterForm(forms.Form):
     sla_due_within = forms.IntegerField(label="SLA due within (min)", min_value=1, max_value=100_000, required=False)
     missing_next_action = forms.BooleanField(label="No Next Action", required=False)
     language = forms.ChoiceField(choices=_blank("Any language"), required=False)
+    q = forms.CharField(
+        label="Search tickets",
+        max_length=200,
+        required=False,
+        help_text="A reference (MER-123), words of the subject, or a customer's full email address.",
+        widget=forms.TextInput(attrs={"size": 40, "aria-describedby": "id_q-help"}),
+    )
 
     def __init__(self, *args, languages=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -41,7 +48,7 @@ class QueueFilterForm(forms.Form):
             name: data[name]
             for name in ("status", "priority", "tier", "channel", "sla_due_within", "language")
             if data.get(name) not in (None, "")
-        } | {"missing_next_action": bool(data.get("missing_next_action"))}
+        } | {"missing_next_action": bool(data.get("missing_next_action")), "q": (data.get("q") or "").strip()}
 
 
 class BulkForm(forms.Form):

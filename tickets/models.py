@@ -227,6 +227,7 @@ class EventKind(models.TextChoices):
     HANDOFF = "handoff", "Handoff"
     KB_LINK = "kb_link", "Knowledge article linked"
     ESCALATION = "escalation", "Escalation flags"
+    REDACTION = "redaction", "Redaction"
 
 
 MESSAGE_KINDS = [EventKind.CUSTOMER_MESSAGE, EventKind.REPLY, EventKind.NOTE]

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 
+from compliance.masking import CUSTOMER_FIELDS, mask, viewer_for
 from regions.models import Team
 from regions.selectors import team_list, team_next_boundary, team_on_shift
 
@@ -33,6 +34,23 @@ def _leads_on_shift(ticket, now):
     return []
 
 
+def text_for(recipient, ticket, text):
+    """TEXT as RECIPIENT may read it: the customer's personal values in it masked by RECIPIENT's PII policy.
+
+    Notification texts are stored and emailed, so a time-limited reveal never applies to them.
+    """
+    if ticket is None or not text:
+        return text
+    customer = ticket.customer
+    viewer = viewer_for(recipient)
+    values = sorted(((getattr(customer, a) or "", f) for a, f in CUSTOMER_FIELDS.items()), key=lambda v: -len(v[0]))
+    for value, field in values:
+        if len(value) > 1 and value in text:
+            shown = mask(viewer, field, value, customer_zone=customer.residency_zone)
+            text = text.replace(value, shown.text)
+    return text
+
+
 def notification_create(*, recipient, ticket, kind, text, now, urgent=False):
     """Queue a notification for RECIPIENT's shift; urgent and off shift: a lead on shift gets it now."""
     deliver_at = _delivery_time(recipient, now)
@@ -40,11 +58,12 @@ def notification_create(*, recipient, ticket, kind, text, now, urgent=False):
     if urgent and deliver_at > now:
         recipients = [(lead, now) for lead in _leads_on_shift(ticket, now)] or recipients
     for user, at in recipients:
+        said = text if user == recipient else f"Urgent, {recipient.get_full_name()} is off shift: {text}"
         Notification.objects.create(
             recipient=user,
             ticket=ticket,
             kind=kind,
-            text=text if user == recipient else f"Urgent, {recipient.get_full_name()} is off shift: {text}",
+            text=text_for(user, ticket, said),
             urgent=urgent,
             created_at=now,
             deliver_at=at,
@@ -88,13 +107,15 @@ def _email_task():
 
 def notifications_email(*, ids, now):
     """Send the email copy of each delivered notification once."""
-    for notification in Notification.objects.select_related("recipient", "ticket").filter(
+    for notification in Notification.objects.select_related("recipient", "ticket__customer").filter(
         pk__in=ids, emailed_at__isnull=True
     ):
         path = f"/tickets/{notification.ticket_id}/" if notification.ticket_id else notification.url
+        # Masked again as the policy stands now: it may have tightened since the notification was queued.
+        text = text_for(notification.recipient, notification.ticket, notification.text)
         send_mail(
-            subject=f"[Meridian] {notification.text}",
-            message=f"{notification.text}\n\nOpen it in Meridian: {settings.SITE_URL}{path}",
+            subject=f"[Meridian] {text}",
+            message=f"{text}\n\nOpen it in Meridian: {settings.SITE_URL}{path}",
             from_email=None,
             recipient_list=[notification.recipient.email],
         )

@@ -13,12 +13,14 @@ from guardian.shortcuts import assign_perm
 
 from compliance.audit import audit_record
 from compliance.models import AuditAction
+from compliance.redaction import findings_summary, redact, redact_all
 from regions.models import Rotation
 
 from .events import event_record, events_record_bulk
 from .models import OPEN_STATUSES, Customer, EventKind, Priority, SlaSegment, Status, Tag, Ticket
 from .notifications import notification_create
 from .routing import choose_assignee, choose_team, choose_tier
+from .selectors import fill_placeholders
 from .sla import policy_for, segment_switch, sla_recompute
 
 SLA_FIELDS = ["sla_policy", "sla_state", "sla_target", "sla_due_at", "sla_next_check_at", "sla_flags"]
@@ -105,7 +107,9 @@ def ticket_create(
 ):
     """Open a ticket from a customer's first message, route it and start its SLA clocks."""
     now = at or timezone.now()
-    subject, body = subject.strip(), body.strip()
+    # Card numbers, IBANs and the admin's patterns go before anything is stored; only their counts are kept.
+    (subject, body), redacted = redact_all(subject.strip(), body.strip())
+    subject = subject[: Ticket._meta.get_field("subject").max_length]
     if not subject:
         raise ValidationError({"subject": "Give the ticket a subject."})
     if not body:
@@ -140,6 +144,14 @@ def ticket_create(
             data={"tags": tag_names},
         )
         event_record(ticket=ticket, kind=EventKind.CUSTOMER_MESSAGE, at=now, body=body, summary=customer.name)
+        if redacted:
+            event_record(
+                ticket=ticket,
+                kind=EventKind.REDACTION,
+                at=now,
+                summary=f"Redacted at intake: {findings_summary(redacted)}",
+                data={"counts": dict(redacted)},
+            )
         event_record(
             ticket=ticket,
             kind=EventKind.ROUTING,
@@ -271,6 +283,8 @@ def ticket_reply(*, ticket, body, actor, internal=False, at=None):
         if ticket.status == Status.CLOSED:
             raise ValidationError({"body": "The ticket is closed; open a follow-up ticket instead."})
         kind = EventKind.NOTE if internal else EventKind.REPLY
+        if not internal:  # placeholders left by a macro (the customer's name, when masked for the agent)
+            body = fill_placeholders(body, ticket=ticket, agent=actor)
         event_record(ticket=ticket, kind=kind, actor=actor, at=now, body=body, summary=_name(actor))
         fields = []
         if not internal:
@@ -286,7 +300,7 @@ def ticket_reply(*, ticket, body, actor, internal=False, at=None):
 def ticket_customer_message(*, ticket, body, at=None):
     """The customer wrote again: on the timeline, SLA next-response clock, reopen if pending or solved."""
     now = at or timezone.now()
-    body = body.strip()
+    body, redacted = redact(body.strip())
     if not body:
         raise ValidationError({"body": "The message is empty."})
     with transaction.atomic():
@@ -294,6 +308,14 @@ def ticket_customer_message(*, ticket, body, at=None):
         if ticket.status == Status.CLOSED:
             raise ValidationError({"body": "The ticket is closed; a new message opens a follow-up ticket."})
         event_record(ticket=ticket, kind=EventKind.CUSTOMER_MESSAGE, at=now, body=body, summary=ticket.customer.name)
+        if redacted:
+            event_record(
+                ticket=ticket,
+                kind=EventKind.REDACTION,
+                at=now,
+                summary=f"Redacted at intake: {findings_summary(redacted)}",
+                data={"counts": dict(redacted)},
+            )
         ticket.last_customer_message_at = now
         if ticket.status in (Status.PENDING, Status.SOLVED, Status.ON_HOLD):
             _change_status(ticket, Status.OPEN, None, now, "customer replied")

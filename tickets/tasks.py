@@ -2,6 +2,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from .notifications import notifications_deliver_due, notifications_email
+from .retention import erasures_run_approved, tickets_anonymise_expired
 from .sla import sla_check_due
 
 
@@ -18,3 +19,15 @@ def notifications_deliver_due_task():
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=5)
 def notifications_email_task(ids):
     notifications_email(ids=ids, now=timezone.now())
+
+
+@shared_task
+def retention_run_task():
+    """Nightly: anonymise solved and closed tickets past retention (batched; safe to run twice)."""
+    return tickets_anonymise_expired(now=timezone.now())
+
+
+@shared_task
+def erasures_run_approved_task():
+    """Every minute: carry out the erasure requests admins have approved (a done request is left alone)."""
+    return erasures_run_approved(now=timezone.now())

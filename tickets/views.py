@@ -6,14 +6,18 @@ through tickets.selectors, so a ticket outside the viewer's scope is a 404 here 
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
+
+from compliance.masking import mask_customer, viewer_for
+from compliance.models import PiiField, PiiReveal, Treatment
+from compliance.services import pii_reveal as pii_reveal_service
 
 from . import selectors, services
 from .forms import (
@@ -29,7 +33,7 @@ from .forms import (
     TagsForm,
     add_service_errors,
 )
-from .models import Priority, Status
+from .models import Customer, Priority, Status
 
 PAGE_SIZE = 50
 
@@ -61,11 +65,18 @@ def _queue_context(request, now):
     filters = form.filters()
     view = request.GET.get("view")
     if view not in selectors.QUEUE_VIEWS:
-        view = _default_view(user)
+        view = "all" if filters["q"] else _default_view(user)
     tickets = selectors.ticket_queue(user, view=view, now=now, **filters)
     page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
     filtered = any(filters.values())
     counts = selectors.queue_counts(user)
+    if filters["q"]:
+        empty_text = (
+            f"No ticket in “{selectors.QUEUE_VIEWS[view]}” matches “{filters['q']}”. Search finds a reference "
+            "(MER-123), words of the subject, or a customer's full email address, written out completely."
+        )
+    else:
+        empty_text = "No tickets match these filters." if filtered else EMPTY_VIEWS[view]
     return {
         "form": form,
         "view": view,
@@ -74,7 +85,7 @@ def _queue_context(request, now):
         "page_obj": page,
         "now": now,
         "filtered": filtered,
-        "empty_text": "No tickets match these filters." if filtered else EMPTY_VIEWS[view],
+        "empty_text": empty_text,
     }
 
 
@@ -391,7 +402,10 @@ def ticket_macro(request, pk):
     macro_id = request.GET.get("macro", "")
     if macro_id.isdigit():
         macro = get_object_or_404(selectors.macro_list_for(ticket), pk=int(macro_id))
-        text = selectors.macro_text(macro, ticket=ticket, agent=request.user)
+        # Someone who sees the customer's name masked keeps the {customer_name} placeholder: it is filled when
+        # the reply is sent, so the customer gets their name and the agent never sees it.
+        name_readable = not mask_customer(viewer_for(request.user), ticket.customer, "name").is_masked
+        text = selectors.macro_text(macro, ticket=ticket, agent=request.user, with_customer=name_readable)
         body = f"{body.rstrip()}\n\n{text}" if body.strip() else text
     form = ReplyForm(initial={"body": body}, prefix="reply")
     return render(request, "tickets/_composer_body.html", {"reply_form": form})
@@ -424,3 +438,57 @@ def notifications_read_all(request):
     count = services.notifications_mark_all_read(actor=request.user)
     messages.success(request, f"Marked {count} notification{'s' if count != 1 else ''} read.")
     return redirect("notifications")
+
+
+# Personal data
+
+
+def _back(request):
+    """The page the reveal form was on (a path on this site), else the queue."""
+    target = request.POST.get("next", "")
+    if target.startswith("/") and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("queue")
+
+
+@workspace_view
+@require_POST
+def pii_reveal(request):
+    """Show one masked field of a customer unmasked for a while, for a stated reason (audited).
+
+    The customer must be on a ticket the user may see, else 404 as for the ticket itself.
+    """
+    customer_id, field = request.POST.get("customer", ""), request.POST.get("field", "")
+    if not customer_id.isdigit() or field not in PiiField.values:
+        raise Http404
+    if not selectors.ticket_scope(request.user).filter(customer_id=int(customer_id)).exists():
+        raise Http404
+    field, zone = PiiField(field), get_object_or_404(Customer, pk=int(customer_id)).residency_zone
+    viewer = viewer_for(request.user)
+    if viewer.treatments[field] == Treatment.FULL and viewer.treatment(field, zone) != Treatment.FULL:
+        # Masked by residency, not by role: no reason makes it lawful to show here.
+        messages.error(request, f"Nothing was revealed: {zone} customer data may not be shown unmasked in your region.")
+        return _back(request)
+    reason = request.POST.get("reason", "")
+    limit = PiiReveal._meta.get_field("reason").max_length
+    if len(reason.strip()) > limit:
+        messages.error(request, f"Nothing was revealed: keep the reason under {limit} characters.")
+        return _back(request)
+    try:
+        reveal = pii_reveal_service(
+            user=request.user, customer_id=int(customer_id), field=field, reason=reason, request=request
+        )
+    except ValidationError as exc:
+        messages.error(request, f"Nothing was revealed: {' '.join(exc.messages)}")
+    except PermissionDenied as exc:
+        messages.error(request, f"Nothing was revealed: {exc}")
+    else:
+        until = timezone.localtime(reveal.expires_at)
+        messages.success(
+            request,
+            f"{field.label} revealed until {until:%H:%M} ({timezone.get_current_timezone_name()}). "
+            "Your reason is recorded in the audit log.",
+        )
+    return _back(request)

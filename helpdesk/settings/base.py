@@ -8,6 +8,8 @@ services.
 
 from pathlib import Path
 
+from celery.schedules import crontab
+
 from . import env
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -34,6 +36,10 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_htmx",
     "guardian",
+    "axes",
+    "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "helpdesk",
     "compliance",
     "regions",
@@ -45,16 +51,24 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "helpdesk.middleware.BrowsableApiStylesMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "compliance.audit.AuditRequestMiddleware",
+    # Outside the views, so it sees every 403/404 (CSRF failures included) with the user known.
+    "helpdesk.middleware.AccessDeniedAuditMiddleware",
+    "helpdesk.middleware.NoStoreForSignedInMiddleware",
     "helpdesk.middleware.ViewerTimezoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "helpdesk.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: turns a lockout flagged during authentication into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -82,6 +96,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "helpdesk.User"
 AUTHENTICATION_BACKENDS = [
+    # First: refuses a locked-out username before any password is checked.
+    "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
     "guardian.backends.ObjectPermissionBackend",
 ]
@@ -96,6 +112,64 @@ ANONYMOUS_USER_NAME = None
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# ---- Security (docs/security.md) ---------------------------------------------------------------------------------
+
+# Sessions: one shift plus the overlap at most, however active; 8 hours without activity ends it sooner
+# (helpdesk.middleware.SessionTimeoutMiddleware enforces both; the cookie age alone would slide).
+SESSION_COOKIE_AGE = 12 * 60 * 60
+SESSION_IDLE_TIMEOUT = 8 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = False
+SESSION_SAVE_EVERY_REQUEST = False
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# htmx sends the token from the hx-headers attribute in base.html, so no script needs the cookie.
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# Login rate limiting (django-axes): 100 failed attempts on one username lock it for an hour. Attempts less
+# than an hour apart add up, so no hour ever sees more than 100 failures for an account. Failures during the
+# lockout do not extend it, so the lockout page can say when to try again.
+AXES_FAILURE_LIMIT = 100
+AXES_COOLOFF_TIME = 1  # hours
+AXES_LOCKOUT_PARAMETERS = ["username"]
+# axes.W006 wants the IP address as a lockout key too. Not here: an outsourcing partner's whole floor, or every
+# user behind the TLS proxy, shares one address, and one person's typos (or an attacker) would lock them all out.
+# Locking by username alone cannot be bypassed by rotating user agents or cookies, which is what W006 is about.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_LOCKOUT_CALLABLE = "helpdesk.views.login_locked_out"
+# The audit log already records every sign-in; axes keeps only the failure counters.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "otp_token"]
+# No banner on every start: management commands keep stderr for their own one-line errors.
+AXES_VERBOSE = False
+
+# Two-factor sign-in (django-otp TOTP), optional for admins and leads.
+OTP_TOTP_ISSUER = "Meridian"
+# Minutes between the password and the code before the sign-in must start again.
+TWO_FACTOR_PENDING_MINUTES = 5
+
+# Content Security Policy (django-csp): nothing inline, nothing from elsewhere. Swagger UI (/api/docs/, see
+# helpdesk/urls.py) and DRF's browsable API (HTML under /api/, BrowsableApiStylesMiddleware) add inline styles only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "base-uri": ["'self'"],
+        "object-src": ["'none'"],
+    }
+}
+
+# What outsourced (BPO) agents may not do, per tier: "tier<N>_<action>": False refuses it (helpdesk.security).
+VENDOR_RESTRICTIONS = {
+    "tier1_bulk_export": False,
+    "tier1_attachment_download": False,
+}
 
 LANGUAGE_CODE = "en"
 USE_I18N = True
@@ -174,6 +248,9 @@ CELERY_BEAT_SCHEDULE = {
     "sla-check": {"task": "tickets.tasks.sla_check_due_task", "schedule": 60.0},
     "notifications": {"task": "tickets.tasks.notifications_deliver_due_task", "schedule": 60.0},
     "handoffs": {"task": "handoff.tasks.run_due_handoffs_task", "schedule": 60.0},
+    # Nightly, when the fewest agents are working: anonymise tickets past retention (CELERY_TIMEZONE is UTC).
+    "retention": {"task": "tickets.tasks.retention_run_task", "schedule": crontab(hour=2, minute=30)},
+    "erasures": {"task": "tickets.tasks.erasures_run_approved_task", "schedule": 60.0},
 }
 
 LOGGING = {

@@ -169,3 +169,24 @@ def test_ticket_page_shows_cold_and_bouncing_badges(client, sun):
     assert "Bouncing</span>" in page
     Ticket.objects.filter(pk=t.pk).update(handoffs_since_progress=0)
     assert "Bouncing</span>" not in client.get(f"/tickets/{t.pk}/").content.decode()
+
+
+def test_anonymised_tickets_leave_no_text_in_handoff_records(sun):
+    from handoff.models import Handoff
+    from tickets.retention import tickets_anonymised
+
+    t = owned_by(sun["dub"], note="Refund card 4111 for Mr X")
+    handoff_run(team=sun["dub"], boundary_at=BOUNDARY, now=BOUNDARY)
+    [briefing] = briefings_prepare_due(now=BOUNDARY + dt.timedelta(hours=6, minutes=30))
+    assert Handoff.objects.get(ticket=t).next_action_snapshot
+    tickets_anonymised.send(sender=Ticket, ticket_ids=[t.pk], reason="erasure")
+    assert Handoff.objects.get(ticket=t).next_action_snapshot == ""
+    briefing.refresh_from_db()
+    subjects = [
+        row["subject"]
+        for rows in briefing.content.values()
+        if isinstance(rows, list)
+        for row in rows
+        if isinstance(row, dict) and row.get("id") == t.pk
+    ]
+    assert subjects and set(subjects) == {"[removed]"}

@@ -22,8 +22,12 @@ def test_visibility_timeout_outlives_any_task():
     assert app.conf.task_time_limit == settings.CELERY_TASK_TIME_LIMIT
 
 
+NIGHTLY = {"retention"}  # anonymising old tickets: once a night is the job; a lost night is made good the next
+
+
 def test_every_periodic_job_is_a_registered_task_and_runs_every_minute():
     app.loader.import_default_modules()
-    for entry in settings.CELERY_BEAT_SCHEDULE.values():
+    for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         assert entry["task"] in app.tasks
-        assert entry["schedule"] == 60.0  # the reconcile loop: a lost message is made good a minute later
+        if name not in NIGHTLY:
+            assert entry["schedule"] == 60.0  # the reconcile loop: a lost message is made good a minute later
