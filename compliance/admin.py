@@ -7,6 +7,7 @@ from .models import (
     AuditAction,
     AuditEntry,
     ErasureRequest,
+    IntegrationScope,
     PiiPolicy,
     RedactionPattern,
     ResidencyRestriction,
@@ -205,3 +206,10 @@ class ErasureRequestAdmin(admin.ModelAdmin):
     @admin.action(description="Reject the selected erasure requests")
     def reject(self, request, queryset):
         self._decide(request, queryset, erasure_reject, "rejected")
+
+
+@admin.register(IntegrationScope)
+class IntegrationScopeAdmin(admin.ModelAdmin):
+    list_display = ["user", "note"]
+    filter_horizontal = ["regions"]
+    autocomplete_fields = ["user"]

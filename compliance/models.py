@@ -312,3 +312,16 @@ class ErasureRequest(models.Model):
 
     def __str__(self):
         return f"Erasure #{self.pk} of customer {self.customer_id} ({self.get_status_display().lower()})"
+
+
+class IntegrationScope(models.Model):
+    """What an integration's token may reach: every ticket, or only tickets owned by teams of some regions."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="integration_scope")
+    regions = models.ManyToManyField(
+        "regions.Region", blank=True, help_text="Tickets owned by teams of these regions; empty: no ticket at all"
+    )
+    note = models.CharField(max_length=200, blank=True, help_text="What the integration is for")
+
+    def __str__(self):
+        return f"Scope of {self.user}"

@@ -5,7 +5,7 @@ import datetime as dt
 from django.db.models import Count, F, Q
 from django.shortcuts import get_object_or_404
 
-from compliance.models import Role
+from compliance.models import IntegrationScope, Role
 from regions.models import Team
 
 from .models import OPEN_STATUSES, Ticket, TicketShare
@@ -26,15 +26,20 @@ def _agent(user):
 def ticket_scope(user):
     """The tickets USER may see, as one filter inside the query (fast at a million tickets).
 
-    Admins and integrations: all. Anyone else needs the workspace permission and then sees tickets assigned to
-    them, shared with them (a per-object grant), of the teams they lead, and, as an agent, of their own team and of
-    the teams of their tier in their region. Everything else is out of scope: 404, never a hint.
+    Admins: all. Integrations: all, or the regions of their IntegrationScope. Anyone else needs the workspace
+    permission and then sees tickets assigned to them, shared with them (a per-object grant), of the teams they
+    lead, and, as an agent, of their own team and of the teams of their tier in their region. Everything else is
+    out of scope: 404, never a hint.
     """
     tickets = Ticket.objects.all()
     if not user.is_authenticated:
         return tickets.none()
-    if user.role in (Role.ADMIN, Role.INTEGRATION):
+    if user.role == Role.ADMIN:
         return tickets
+    if user.role == Role.INTEGRATION:
+        # An integration without a scope row reaches every ticket; with one, only its regions' teams' tickets.
+        scope = IntegrationScope.objects.filter(user=user).first()
+        return tickets if scope is None else tickets.filter(team__region__in=scope.regions.values("pk"))
     if not user.has_perm("helpdesk.use_app"):
         return tickets.none()
     shared = TicketShare.objects.filter(user=user, permission__codename="view_ticket").values("content_object_id")

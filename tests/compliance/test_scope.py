@@ -73,3 +73,16 @@ def test_scope_is_one_query_whatever_the_size(world, django_assert_max_num_queri
     agent.refresh_from_db()
     with django_assert_max_num_queries(6):
         assert len(list(ticket_scope(agent))) == 5
+
+
+def test_integration_scope_limits_a_token_to_its_regions(world):
+    from compliance.models import IntegrationScope
+
+    bot = UserFactory(role="integration")
+    dublin_ticket, manila_ticket = owned(world["t1-dub"]), owned(world["t1-mnl"])
+    assert ticket_scope(bot).count() == 2  # no scope row: the whole helpdesk
+    scope = IntegrationScope.objects.create(user=bot, note="EU CRM sync")
+    assert ticket_scope(bot).count() == 0  # a scope with no region reaches nothing
+    scope.regions.add(world["t1-dub"].region)
+    assert list(ticket_scope(bot)) == [dublin_ticket]
+    assert manila_ticket not in ticket_scope(bot)
