@@ -72,23 +72,30 @@ def _route(ticket, now, actor, why):
     if team is None:
         return
     assignee, agent_reason = choose_assignee(team=team, language=ticket.language, at=now)
+    _give_to(
+        ticket,
+        assignee,
+        actor=actor,
+        now=now,
+        kind=EventKind.ROUTING,
+        summary=agent_reason,
+        notice=f"{ticket.reference} was routed to you: {ticket.subject}",
+    )
+
+
+def _give_to(ticket, assignee, *, actor, now, kind, summary, notice):
+    """Set the assignee, record why, and tell the new assignee (unless they did it themselves)."""
     ticket.assignee = assignee
     event_record(
         ticket=ticket,
-        kind=EventKind.ROUTING,
+        kind=kind,
         actor=actor,
         at=now,
-        summary=agent_reason,
+        summary=summary,
         data={"assignee": assignee.username if assignee else None},
     )
     if assignee is not None and assignee != actor:
-        notification_create(
-            recipient=assignee,
-            ticket=ticket,
-            kind="assigned",
-            now=now,
-            text=f"{ticket.reference} was routed to you: {ticket.subject}",
-        )
+        notification_create(recipient=assignee, ticket=ticket, kind="assigned", now=now, text=notice)
 
 
 def ticket_create(
@@ -188,24 +195,16 @@ def ticket_assign(*, ticket, assignee, actor, at=None):
         if agent is not None and agent.team_id != ticket.team_id:
             _move(ticket, agent.team, actor, now, f"Moved with its assignee to {agent.team.name}")
             fields.append("team")
-        ticket.assignee = assignee
         summary = f"Assigned to {_name(assignee)} by {_name(actor)}" if assignee else f"Unassigned by {_name(actor)}"
-        event_record(
-            ticket=ticket,
-            kind=EventKind.ASSIGNEE,
+        _give_to(
+            ticket,
+            assignee,
             actor=actor,
-            at=now,
+            now=now,
+            kind=EventKind.ASSIGNEE,
             summary=summary,
-            data={"to": assignee.username if assignee else None},
+            notice=f"{_name(actor)} assigned {ticket.reference} to you: {ticket.subject}",
         )
-        if assignee is not None and assignee != actor:
-            notification_create(
-                recipient=assignee,
-                ticket=ticket,
-                kind="assigned",
-                now=now,
-                text=f"{_name(actor)} assigned {ticket.reference} to you: {ticket.subject}",
-            )
         return _save(ticket, now, fields)
 
 

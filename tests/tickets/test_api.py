@@ -295,7 +295,7 @@ def test_patch_unassigns_with_null(team, agent):
 
     # then
     assert response.status_code == 200 and response.json()["assignee"] is None
-    assert t.events.order_by("id").last().data == {"to": None}
+    assert t.events.order_by("id").last().data == {"assignee": None}
 
 
 def test_refused_status_transition_is_400_naming_the_field(team, agent):
