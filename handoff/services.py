@@ -26,6 +26,7 @@ from tickets.routing import assignee_picker
 from tickets.services import tickets_hand_over
 
 from .models import DEFAULTS, Briefing, Handoff, HandoffRun, HandoffSettings, NoteRule, Outcome
+from .signals import handoff_finished
 
 BATCH_SIZE = 1000  # rows locked per transaction
 LOOKBACK = dt.timedelta(hours=12)  # how far back a missed boundary is still caught up
@@ -238,6 +239,7 @@ def _finish(run, now, started):
             text=f"{run.blocked} handoffs of {run.team.name} blocked at {run.boundary_at:%H:%M} UTC: "
             "write their Next Action",
         )
+    transaction.on_commit(lambda: handoff_finished.send(sender=HandoffRun, run=run))
     return run
 
 

@@ -48,3 +48,26 @@ class Heartbeat(models.Model):
 
     def __str__(self):
         return f"{self.name} @ {self.seen_at:%Y-%m-%d %H:%M:%S} UTC"
+
+
+class IdempotencyKey(models.Model):
+    """A POST's Idempotency-Key, claimed by the first request; a retry with the same key gets its stored answer."""
+
+    KEPT_FOR_HOURS = 24
+
+    user = models.ForeignKey("helpdesk.User", on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=255)
+    request_hash = models.CharField(max_length=64, help_text="SHA-256 of method, path and body")
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    response = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="idempotency_key_per_user")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_key_created")]
+
+    def __str__(self):
+        return f"{self.key} ({self.user_id})"
+
+
+from .webhooks.models import WebhookDelivery, WebhookSubscription  # noqa: E402, F401  (their app is helpdesk)

@@ -13,6 +13,7 @@ from tickets import apis as tickets_apis
 from . import views
 from .apis import MeApi
 from .forms import LoginForm
+from .webhooks import apis as webhooks_apis
 
 router = DefaultRouter()
 router.register("regions", regions_apis.RegionViewSet)
@@ -29,6 +30,7 @@ router.register("tickets", tickets_apis.TicketViewSet, basename="ticket")
 router.register("handoff-runs", handoff_apis.HandoffRunViewSet, basename="handoff-run")
 router.register("handoffs", handoff_apis.HandoffViewSet, basename="handoff")
 router.register("briefings", handoff_apis.BriefingViewSet, basename="briefing")
+router.register("webhooks", webhooks_apis.WebhookSubscriptionViewSet, basename="webhook")
 
 api_v1 = [
     path("me/", MeApi.as_view(), name="me"),

@@ -3,7 +3,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, serializers, status, viewsets
+from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -302,5 +302,6 @@ class StaffingApi(APIView):
         try:
             result = required_agents(**query.validated_data)
         except ValueError as exc:
-            return Response({"detail": str(exc)}, status=status.HTTP_400_BAD_REQUEST)
+            # The message starts with the parameter's name ("aht must be ..."): report it on that field.
+            raise serializers.ValidationError({str(exc).split()[0]: [str(exc)]}) from None
         return Response(StaffingResultSerializer(result).data)

@@ -1,10 +1,12 @@
 """REST API v1 for tickets: reads through the selectors, every write through tickets.services."""
 
+import datetime as dt
 from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.plumbing import build_choice_field
@@ -16,6 +18,8 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from compliance.masking import mask_body, mask_customer, viewer_for
+from helpdesk.api_errors import conflict_on, error_response
+from helpdesk.idempotency import IDEMPOTENCY_PARAMETER, IDEMPOTENCY_RESPONSES, idempotent
 from regions.models import Team, Tier
 
 from .markdown import render_markdown
@@ -338,6 +342,32 @@ class TicketCursorPagination(CursorPagination):
     ordering = "-id"
 
 
+# A write commits a moment after it reads the clock for updated_at; sync only hands out rows older than this, so a
+# slow commit never lands behind a keyset a client has already passed.
+SYNC_SETTLE = dt.timedelta(seconds=5)
+
+
+class TicketSyncQuerySerializer(serializers.Serializer):
+    since_updated_at = serializers.DateTimeField(
+        required=False, help_text="The updated_at of the last ticket seen (next.since_updated_at); omit to start"
+    )
+    since_id = serializers.IntegerField(
+        min_value=0, default=0, help_text="The id of the last ticket seen (next.since_id)"
+    )
+    limit = serializers.IntegerField(min_value=1, max_value=500, default=100)
+
+
+class TicketSyncKeysetSerializer(serializers.Serializer):
+    since_updated_at = serializers.DateTimeField(allow_null=True)
+    since_id = serializers.IntegerField()
+
+
+class TicketSyncPageSerializer(serializers.Serializer):
+    results = TicketSerializer(many=True)
+    next = TicketSyncKeysetSerializer(help_text="Pass these back as query parameters for the next page")
+    has_more = serializers.BooleanField(help_text="False: caught up; poll again later with next")
+
+
 class TicketViewSet(viewsets.GenericViewSet):
     """Tickets the caller may see (others are 404); every change goes through tickets.services."""
 
@@ -371,7 +401,12 @@ class TicketViewSet(viewsets.GenericViewSet):
             TicketSerializer(page, many=True, context=self.get_serializer_context()).data
         )
 
-    @extend_schema(request=TicketCreateSerializer, responses={201: TicketSerializer})
+    @extend_schema(
+        request=TicketCreateSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: TicketSerializer, **IDEMPOTENCY_RESPONSES},
+    )
+    @idempotent
     def create(self, request):
         """Open a ticket for the customer with this email (made on first contact); it is routed at once."""
         payload = TicketCreateSerializer(data=request.data)
@@ -387,7 +422,10 @@ class TicketViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         return self._ticket_response(self.get_object())
 
-    @extend_schema(request=TicketUpdateSerializer, responses=TicketSerializer)
+    @extend_schema(
+        request=TicketUpdateSerializer,
+        responses={200: TicketSerializer, 409: error_response("The ticket's status cannot change this way")},
+    )
     def partial_update(self, request, pk=None):
         """Change status, priority, assignee, tags or escalation flags: one timeline event per change."""
         ticket = self.get_object()
@@ -397,7 +435,8 @@ class TicketViewSet(viewsets.GenericViewSet):
         # All or nothing: a refused change undoes the ones before it.
         with field_errors(), transaction.atomic():
             if "status" in changes:
-                ticket_set_status(ticket=ticket, status=changes["status"], actor=actor)
+                with conflict_on("status"):
+                    ticket_set_status(ticket=ticket, status=changes["status"], actor=actor)
             if "priority" in changes:
                 ticket_set_priority(ticket=ticket, priority=changes["priority"], actor=actor)
             if "assignee" in changes:
@@ -421,8 +460,14 @@ class TicketViewSet(viewsets.GenericViewSet):
         return Response(TicketEventSerializer(events, many=True, context=self.get_serializer_context()).data)
 
     @extend_schema(methods=["GET"], responses=TicketEventSerializer(many=True))
-    @extend_schema(methods=["POST"], request=TicketMessageInputSerializer, responses={201: TicketEventSerializer})
+    @extend_schema(
+        methods=["POST"],
+        request=TicketMessageInputSerializer,
+        parameters=[IDEMPOTENCY_PARAMETER],
+        responses={201: TicketEventSerializer, **IDEMPOTENCY_RESPONSES},
+    )
     @action(detail=True, methods=["get", "post"], permission_classes=[UsesTickets, RepliesByAgents])
+    @idempotent
     def messages(self, request, pk=None):
         """GET: the customer's messages, replies and internal notes. POST: reply, or write a note."""
         ticket = self.get_object()
@@ -439,6 +484,38 @@ class TicketViewSet(viewsets.GenericViewSet):
         return Response(
             TicketEventSerializer(message, context=self.get_serializer_context()).data, status=status.HTTP_201_CREATED
         )
+
+    @extend_schema(parameters=[TicketSyncQuerySerializer], responses=TicketSyncPageSerializer)
+    @action(detail=False, methods=["get"], pagination_class=None)
+    def sync(self, request):
+        """Incremental sync: tickets changed after a keyset, in (updated_at, id) order.
+
+        Start without since_updated_at, then pass back `next` each time. A ticket changed during a sync comes again
+        later with its new updated_at; a ticket unchanged comes once. The last few seconds are held back until
+        their writes have surely committed.
+        """
+        query = TicketSyncQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        since, since_id, limit = (query.validated_data.get(k) for k in ("since_updated_at", "since_id", "limit"))
+        tickets = ticket_scope(request.user).filter(updated_at__lte=timezone.now() - SYNC_SETTLE)
+        if since is not None:
+            tickets = tickets.filter(Q(updated_at__gt=since) | Q(updated_at=since, id__gt=since_id))
+        rows = list(
+            tickets.select_related("customer", "team__region", "assignee", "next_action_set_by")
+            .prefetch_related("tags")
+            .order_by("updated_at", "id")[: limit + 1]
+        )
+        page, has_more = rows[:limit], len(rows) > limit
+        keyset = (
+            {"since_updated_at": page[-1].updated_at, "since_id": page[-1].id}
+            if page
+            else {
+                "since_updated_at": since,
+                "since_id": since_id,
+            }
+        )
+        data = {"results": page, "next": keyset, "has_more": has_more}
+        return Response(TicketSyncPageSerializer(data, context=self.get_serializer_context()).data)
 
     @extend_schema(methods=["GET"], responses=TicketNextActionSerializer)
     @extend_schema(methods=["PUT"], request=TicketNextActionInputSerializer, responses=TicketNextActionSerializer)

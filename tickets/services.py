@@ -21,6 +21,7 @@ from .models import OPEN_STATUSES, Customer, EventKind, Priority, SlaSegment, St
 from .notifications import notification_create
 from .routing import choose_assignee, choose_team, choose_tier
 from .selectors import fill_placeholders
+from .signals import ticket_changed
 from .sla import policy_for, segment_switch, sla_recompute
 
 SLA_FIELDS = ["sla_policy", "sla_state", "sla_target", "sla_due_at", "sla_next_check_at", "sla_flags"]
@@ -39,6 +40,12 @@ def _save(ticket, now, fields):
     sla_recompute(ticket=ticket, now=now)
     ticket.updated_at = now
     ticket.save(update_fields=[*fields, "updated_at", *SLA_FIELDS])
+    return ticket
+
+
+def _announce(ticket, event):
+    """Tell listeners (webhooks) about EVENT once the transaction commits; never inside it."""
+    transaction.on_commit(lambda: ticket_changed.send(sender=Ticket, ticket=ticket, event=event))
     return ticket
 
 
@@ -169,7 +176,7 @@ def ticket_create(
         )
         ticket.sla_policy = policy_for(ticket)
         _route(ticket, now, actor, "Routed on arrival")
-        return _save(ticket, now, ["team", "assignee"])
+        return _announce(_save(ticket, now, ["team", "assignee"]), "ticket.created")
 
 
 def ticket_route(*, ticket, actor, at=None):
@@ -178,7 +185,7 @@ def ticket_route(*, ticket, actor, at=None):
     with transaction.atomic():
         ticket = _lock(ticket)
         _route(ticket, now, actor, f"Re-routed by {_name(actor)}")
-        return _save(ticket, now, ["team", "assignee"])
+        return _announce(_save(ticket, now, ["team", "assignee"]), "ticket.updated")
 
 
 def ticket_assign(*, ticket, assignee, actor, at=None):
@@ -205,7 +212,7 @@ def ticket_assign(*, ticket, assignee, actor, at=None):
             summary=summary,
             notice=f"{_name(actor)} assigned {ticket.reference} to you: {ticket.subject}",
         )
-        return _save(ticket, now, fields)
+        return _announce(_save(ticket, now, fields), "ticket.updated")
 
 
 def _move(ticket, team, actor, now, summary, kind=EventKind.TEAM, data=None):
@@ -231,7 +238,7 @@ def ticket_move_to_team(*, ticket, team, actor, reason, at=None):
             return ticket
         _move(ticket, team, actor, now, reason)
         ticket.assignee = None
-        return _save(ticket, now, ["team", "assignee"])
+        return _announce(_save(ticket, now, ["team", "assignee"]), "ticket.updated")
 
 
 def ticket_set_status(*, ticket, status, actor, at=None, reason=""):
@@ -242,7 +249,10 @@ def ticket_set_status(*, ticket, status, actor, at=None, reason=""):
         if ticket.status == status:
             return ticket
         ticket.check_transition(status)
-        return _change_status(ticket, status, actor, now, reason)
+        ticket = _announce(_change_status(ticket, status, actor, now, reason), "ticket.updated")
+        if status == Status.SOLVED:
+            _announce(ticket, "ticket.solved")
+        return ticket
 
 
 def _change_status(ticket, status, actor, now, reason=""):
@@ -293,7 +303,7 @@ def ticket_reply(*, ticket, body, actor, internal=False, at=None):
             fields += ["first_response_at", "last_public_reply_at", "handoffs_since_progress"]
             if ticket.status == Status.NEW:
                 _change_status(ticket, Status.OPEN, actor, now, "first reply")
-        return _save(ticket, now, fields)
+        return _announce(_save(ticket, now, fields), "ticket.updated")
 
 
 def ticket_customer_message(*, ticket, body, at=None):
@@ -327,7 +337,7 @@ def ticket_customer_message(*, ticket, body, at=None):
                 text=f"{ticket.customer.name} replied on {ticket.reference}",
                 urgent=ticket.priority == Priority.URGENT,
             )
-        return _save(ticket, now, ["last_customer_message_at"])
+        return _announce(_save(ticket, now, ["last_customer_message_at"]), "ticket.updated")
 
 
 def ticket_set_priority(*, ticket, priority, actor, at=None):
@@ -348,7 +358,7 @@ def ticket_set_priority(*, ticket, priority, actor, at=None):
             summary=f"{previous.label} → {priority.label}",
             data={"from": previous.value, "to": priority.value},
         )
-        return _save(ticket, now, ["priority"])
+        return _announce(_save(ticket, now, ["priority"]), "ticket.updated")
 
 
 def ticket_set_tags(*, ticket, tags, actor, at=None):
@@ -371,7 +381,7 @@ def ticket_set_tags(*, ticket, tags, actor, at=None):
             summary=" ".join(parts),
             data={"added": added, "removed": removed},
         )
-        return _save(ticket, now, [])
+        return _announce(_save(ticket, now, []), "ticket.updated")
 
 
 def ticket_set_next_action(*, ticket, text, actor, due_at=None, at=None):
@@ -393,7 +403,8 @@ def ticket_set_next_action(*, ticket, text, actor, due_at=None, at=None):
             summary=f"Next Action: {text}" if text else "Next Action cleared",
             data={"text": text, "due_at": due_at.isoformat() if due_at else None},
         )
-        return _save(ticket, now, ["next_action", "next_action_due_at", "next_action_set_by", "next_action_set_at"])
+        fields = ["next_action", "next_action_due_at", "next_action_set_by", "next_action_set_at"]
+        return _announce(_save(ticket, now, fields), "ticket.updated")
 
 
 def ticket_set_escalation(*, ticket, critical=None, outage=None, actor, at=None):
@@ -415,7 +426,7 @@ def ticket_set_escalation(*, ticket, critical=None, outage=None, actor, at=None)
             summary="Flags: " + (", ".join(flags) or "none"),
             data={"critical": critical, "outage": outage},
         )
-        return _save(ticket, now, ["is_critical", "is_outage"])
+        return _announce(_save(ticket, now, ["is_critical", "is_outage"]), "ticket.updated")
 
 
 BULK_ACTIONS = {"assign", "status", "priority", "tag"}

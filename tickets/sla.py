@@ -17,6 +17,7 @@ from regions.selectors import team_list, team_shifts
 from .events import event_record
 from .models import EventKind, SlaPolicy, SlaSegment, SlaState, Status, Ticket
 from .notifications import notification_create
+from .signals import sla_breached
 
 HORIZON = dt.timedelta(days=60)
 
@@ -168,6 +169,8 @@ def _record(ticket, kind, target_name, by_region, now, target_seconds):
             text=f"{ticket.reference}: SLA {label} at warning level",
             urgent=ticket.priority == "urgent",
         )
+    if kind == EventKind.SLA_BREACH:
+        transaction.on_commit(lambda: sla_breached.send(sender=Ticket, ticket=ticket, target=target_name, at=now))
     event_record(
         ticket=ticket,
         kind=kind,

@@ -199,7 +199,15 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Documents the common errors (one shape, helpdesk.api_errors) on every operation.
+    "DEFAULT_SCHEMA_CLASS": "helpdesk.api_errors.ErrorDocumentingAutoSchema",
+    "EXCEPTION_HANDLER": "helpdesk.api_errors.api_exception_handler",
+    # Per user (so per token) and per anonymous IP; a 429 carries Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.UserRateThrottle",
+        "rest_framework.throttling.AnonRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"user": "1200/minute", "anon": "60/minute"},
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Meridian API",
@@ -209,6 +217,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status" field; each enum gets its own component name.
+    "ENUM_NAME_OVERRIDES": {
+        "RegionStatusEnum": "regions.models.RegionStatus",
+        "WebhookDeliveryStatusEnum": "helpdesk.webhooks.models.WebhookDelivery.Status",
+    },
 }
 
 # Celery. Redis when REDIS_URL is set; otherwise kombu's filesystem transport,

@@ -5,7 +5,12 @@ from django.conf import settings
 from helpdesk.celery import app
 
 # Tasks that may be redelivered after a crash: each must be safe to run twice.
-IDEMPOTENT = {"handoff.tasks.handoff_run_task", "handoff.tasks.handoff_failover_task"}
+IDEMPOTENT = {
+    "handoff.tasks.handoff_run_task",
+    "handoff.tasks.handoff_failover_task",
+    # marks its delivery done only while still pending; receivers drop repeats by the delivery id
+    "helpdesk.webhooks.tasks.webhook_deliver_task",
+}
 
 
 def test_acks_late_only_for_idempotent_tasks():

@@ -111,7 +111,7 @@ def test_post_without_csrf_token_is_refused(admin_client, path, name):
 def test_session_authenticated_api_post_needs_the_csrf_token(admin_client):
     response = admin_client.post("/api/v1/regions/", {"code": "syd", "name": "Sydney"}, content_type="application/json")
     assert response.status_code == 403
-    assert "CSRF" in response.json()["detail"]
+    assert "CSRF" in response.json()["error"]["message"]
 
 
 def test_token_authenticated_api_post_needs_no_csrf_token():

@@ -119,7 +119,7 @@ def test_list_refuses_unknown_filter_values(team, agent):
 
     # then
     assert response.status_code == 400
-    assert set(response.json()) == {"priority", "view", "sla_due_within"}
+    assert set(response.json()["error"]["fields"]) == {"priority", "view", "sla_due_within"}
 
 
 def test_sla_fields_and_the_sla_due_within_filter(team, agent):
@@ -241,10 +241,17 @@ def test_bad_input_is_400_with_field_messages_and_writes_nothing(team, agent):
 
     # then
     assert response.status_code == 400
-    errors = response.json()
-    assert set(errors) == {"customer", "subject", "priority", "tier", "tags"}
-    assert set(errors["customer"]) == {"email", "name", "country"}
-    assert "XX is not an ISO 3166 country code" in errors["customer"]["country"][0]
+    errors = response.json()["error"]["fields"]
+    assert set(errors) == {
+        "customer.email",
+        "customer.name",
+        "customer.country",
+        "subject",
+        "priority",
+        "tier",
+        "tags.0",
+    }
+    assert "XX is not an ISO 3166 country code" in errors["customer.country"][0]
     assert not Customer.objects.exists() and not Ticket.objects.exists() and not TicketEvent.objects.exists()
 
 
@@ -298,7 +305,7 @@ def test_patch_unassigns_with_null(team, agent):
     assert t.events.order_by("id").last().data == {"assignee": None}
 
 
-def test_refused_status_transition_is_400_naming_the_field(team, agent):
+def test_refused_status_transition_is_409_naming_the_field(team, agent):
     # given a closed ticket
     t = ticket()
     ticket_set_status(ticket=t, status="closed", actor=agent)
@@ -308,8 +315,14 @@ def test_refused_status_transition_is_400_naming_the_field(team, agent):
     response = client_for(agent).patch(f"/api/v1/tickets/{t.id}/", {"status": "open"}, format="json")
 
     # then
-    assert response.status_code == 400
-    assert response.json() == {"status": ["A closed ticket cannot become open."]}
+    assert response.status_code == 409
+    assert response.json() == {
+        "error": {
+            "code": "conflict",
+            "message": "A closed ticket cannot become open.",
+            "fields": {"status": ["A closed ticket cannot become open."]},
+        }
+    }
     t.refresh_from_db()
     assert t.status == "closed" and kinds(t) == before
 
@@ -326,7 +339,7 @@ def test_patch_is_all_or_nothing(team, agent):
     )
 
     # then neither is written
-    assert response.status_code == 400 and "is not an agent" in response.json()["assignee"][0]
+    assert response.status_code == 400 and "is not an agent" in response.json()["error"]["fields"]["assignee"][0]
     t.refresh_from_db()
     assert t.priority == "normal" and kinds(t) == before
 
@@ -342,8 +355,9 @@ def test_patch_refuses_fields_it_cannot_change_and_unknown_users(team, agent):
     put = client.put(f"/api/v1/tickets/{t.id}/", {"status": "open"}, format="json")
 
     # then
-    assert fields.status_code == 400 and set(fields.json()) == {"subject", "sla_state"}
-    assert user.status_code == 400 and user.json() == {"assignee": ["No user with this username or id."]}
+    assert fields.status_code == 400 and set(fields.json()["error"]["fields"]) == {"subject", "sla_state"}
+    assert user.status_code == 400
+    assert user.json()["error"]["fields"] == {"assignee": ["No user with this username or id."]}
     assert put.status_code == 405
     t.refresh_from_db()
     assert t.subject == "Cannot log in" and t.status == "new"
@@ -398,9 +412,9 @@ def test_empty_reply_and_reply_on_a_closed_ticket_are_400(team, agent):
     closed = client.post(url, {"body": "Hello again"}, format="json")
 
     # then
-    assert empty.status_code == 400 and "body" in empty.json()
+    assert empty.status_code == 400 and empty.json()["error"]["fields"] == {"body": ["This field may not be blank."]}
     assert closed.status_code == 400
-    assert closed.json() == {"body": ["The ticket is closed; open a follow-up ticket instead."]}
+    assert closed.json()["error"]["fields"] == {"body": ["The ticket is closed; open a follow-up ticket instead."]}
     assert not t.events.filter(kind__in=["reply", "note"]).exists()
 
 
@@ -435,7 +449,8 @@ def test_next_action_put_read_and_clear(team, agent):
 
     # then
     assert cleared.json() == {"text": "", "due_at": None, "set_by": None, "set_at": None}
-    assert refused.status_code == 400 and "due_at" in refused.json()
+    assert refused.status_code == 400
+    assert refused.json()["error"]["fields"] == {"due_at": ["A due time needs a Next Action to go with it."]}
     assert list(t.events.filter(kind="next_action").values_list("summary", flat=True)) == [
         "Next Action: Call the customer back",
         "Next Action cleared",

@@ -1,0 +1,1 @@
+"""Outgoing webhooks: signed JSON deliveries of ticket, handoff, region and SLA events to integrations."""
