@@ -170,7 +170,8 @@ class Ticket(models.Model):
                 name="ticket_sla_check",
                 condition=Q(sla_next_check_at__isnull=False),
             ),
-            models.Index(fields=["updated_at"], name="ticket_updated"),
+            # Incremental sync walks the keyset (updated_at, id).
+            models.Index(fields=["updated_at", "id"], name="ticket_updated"),
         ]
 
     def __str__(self):

@@ -261,6 +261,7 @@ CELERY_BEAT_SCHEDULE = {
     "sla-check": {"task": "tickets.tasks.sla_check_due_task", "schedule": 60.0},
     "notifications": {"task": "tickets.tasks.notifications_deliver_due_task", "schedule": 60.0},
     "handoffs": {"task": "handoff.tasks.run_due_handoffs_task", "schedule": 60.0},
+    "webhooks-resend": {"task": "helpdesk.webhooks.tasks.webhook_deliveries_resend_stale_task", "schedule": 60.0},
     # Nightly, when the fewest agents are working: anonymise tickets past retention (CELERY_TIMEZONE is UTC).
     "retention": {"task": "tickets.tasks.retention_run_task", "schedule": crontab(hour=2, minute=30)},
     "erasures": {"task": "tickets.tasks.erasures_run_approved_task", "schedule": 60.0},

@@ -62,7 +62,10 @@ class WebhookDelivery(models.Model):
     delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["subscription", "-created_at"], name="webhook_delivery_log")]
+        indexes = [
+            models.Index(fields=["subscription", "-created_at"], name="webhook_delivery_log"),
+            models.Index(fields=["created_at"], name="webhook_pending", condition=models.Q(status="pending")),
+        ]
 
     def __str__(self):
         return f"{self.event} → {self.subscription_id} ({self.status})"

@@ -3,6 +3,7 @@
 Deliveries are at least once: a receiver deduplicates by the payload's "id" (also the Meridian-Delivery header).
 """
 
+import datetime as dt
 import json
 import secrets
 import time
@@ -250,3 +251,21 @@ def _count_failure(subscription, now):
             )
         subscription.save(update_fields=fields)
     return subscription
+
+
+STALE_AFTER = dt.timedelta(minutes=15)  # longer than the whole retry chain (about two minutes)
+
+
+def webhook_deliveries_resend_stale(*, now, batch_size=200):
+    """Send again deliveries still pending long after they were logged: their message was lost (the broker was
+    down at commit, or a worker died). Delivery is at least once; receivers drop repeats by the delivery id."""
+    from .tasks import webhook_deliver_task
+
+    stale = list(
+        WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, created_at__lt=now - STALE_AFTER)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:batch_size]
+    )
+    for pk in stale:
+        webhook_deliver_task.delay(str(pk))
+    return len(stale)

@@ -1,6 +1,7 @@
 from celery import shared_task
+from django.utils import timezone
 
-from .services import WebhookRetryableError, webhook_deliver
+from .services import WebhookRetryableError, webhook_deliver, webhook_deliveries_resend_stale
 
 MAX_RETRIES = 5
 
@@ -18,3 +19,8 @@ MAX_RETRIES = 5
 def webhook_deliver_task(self, delivery_id):
     # The last allowed attempt settles the delivery as failed instead of raising.
     webhook_deliver(delivery_id=delivery_id, final=self.request.retries >= self.max_retries)
+
+
+@shared_task
+def webhook_deliveries_resend_stale_task():
+    return webhook_deliveries_resend_stale(now=timezone.now())

@@ -396,3 +396,22 @@ def test_outsiders_cannot_use_the_webhooks_api(admin):
     assert created.status_code == 403
     assert APIClient().delete(f"/api/v1/webhooks/{subscription.id}/").status_code == 401
     assert WebhookSubscription.objects.count() == 1
+
+
+def test_a_delivery_whose_message_was_lost_is_sent_again(receiver):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from helpdesk.webhooks.services import webhook_deliveries_resend_stale
+
+    subscribe(receiver, ["ticket.created"])
+    # given a delivery logged but never sent (the broker was down at commit)
+    delivery = webhook_event_emit(event="ticket.created", data={"id": 1})[0]
+    assert WebhookDelivery.objects.get(pk=delivery.pk).status == "pending" and receiver.requests == []
+    # when the minute's job runs, first too early, then after the stale time
+    assert webhook_deliveries_resend_stale(now=timezone.now()) == 0
+    assert webhook_deliveries_resend_stale(now=timezone.now() + dt.timedelta(minutes=16)) == 1
+    # then it is delivered once
+    assert WebhookDelivery.objects.get(pk=delivery.pk).status == "ok"
+    assert len(receiver.requests) == 1
