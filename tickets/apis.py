@@ -538,3 +538,85 @@ class TicketViewSet(viewsets.GenericViewSet):
         with field_errors():
             ticket_route(ticket=self.get_object(), actor=request.user)
         return self._ticket_response(self.get_object())
+
+
+class CustomerSerializer(TicketCustomerSerializer):
+    """A customer as the caller may see them: every personal field through compliance masking."""
+
+    phone = serializers.SerializerMethodField()
+    address = serializers.SerializerMethodField()
+    account_id = serializers.SerializerMethodField()
+    payment_card = serializers.SerializerMethodField()
+
+    class Meta(TicketCustomerSerializer.Meta):
+        fields = [
+            "id",
+            "name",
+            "email",
+            "phone",
+            "address",
+            "account_id",
+            "payment_card",
+            "company",
+            "country",
+            "language",
+            "locale",
+            "time_zone",
+            "vip",
+            "masked_fields",
+        ]
+
+    PERSONAL = ("name", "email", "phone", "address", "account_id", "payment_card")
+
+    def _shown(self, customer):
+        cache = self.context.setdefault("_pii_customer_cards", {})
+        if customer.pk not in cache:
+            viewer = _viewer(self)
+            cache[customer.pk] = {a: mask_customer(viewer, customer, a) for a in self.PERSONAL}
+        return cache[customer.pk]
+
+    @extend_schema_field(serializers.CharField())
+    def get_phone(self, customer):
+        return self._shown(customer)["phone"].text
+
+    @extend_schema_field(serializers.CharField())
+    def get_address(self, customer):
+        return self._shown(customer)["address"].text
+
+    @extend_schema_field(serializers.CharField())
+    def get_account_id(self, customer):
+        return self._shown(customer)["account_id"].text
+
+    @extend_schema_field(serializers.CharField())
+    def get_payment_card(self, customer):
+        return self._shown(customer)["payment_card"].text
+
+
+class CustomerQuerySerializer(serializers.Serializer):
+    email = serializers.EmailField(required=False, help_text="Exact match (any case); works on masked emails too")
+
+
+class CustomerPagination(CursorPagination):
+    page_size = 50
+    ordering = ("id",)
+
+
+class CustomerViewSet(viewsets.ReadOnlyModelViewSet):
+    """Customers of tickets the caller may see (others are 404); personal fields masked per policy."""
+
+    serializer_class = CustomerSerializer
+    permission_classes = [UsesTickets]
+    pagination_class = CustomerPagination
+
+    def get_queryset(self):
+        return Customer.objects.filter(pk__in=ticket_scope(self.request.user).values("customer_id"))
+
+    @extend_schema(parameters=[CustomerQuerySerializer])
+    def list(self, request):
+        query = CustomerQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        customers = self.get_queryset()
+        if "email" in query.validated_data:
+            customers = customers.filter(email=query.validated_data["email"].strip().lower())
+        page = self.paginate_queryset(customers)
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
