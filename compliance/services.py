@@ -63,8 +63,9 @@ def role_grant(*, user, role, actor=None):
 REVEAL_MINUTES = 15
 
 
-def pii_reveal(*, user, customer_id, field, reason, request=None, now=None):
-    """Let USER see FIELD of one customer unmasked for REVEAL_MINUTES, for a stated reason; audited."""
+def pii_reveal(*, user, customer_id, field, reason, customer_zone=None, request=None, now=None):
+    """Let USER see FIELD of one customer (of residency CUSTOMER_ZONE) unmasked for REVEAL_MINUTES, for a stated
+    reason; audited. A field masked by residency, not by role, is never revealed: no reason makes that lawful."""
     now = now or timezone.now()
     reason = (reason or "").strip()
     if not reason:
@@ -74,6 +75,11 @@ def pii_reveal(*, user, customer_id, field, reason, request=None, now=None):
         raise PermissionDenied("You may not reveal personal data.")
     if viewer.treatments[PiiField(field)] == Treatment.HIDDEN:
         raise PermissionDenied("This field is hidden for your role and cannot be revealed.")
+    if (
+        viewer.treatments[PiiField(field)] == Treatment.FULL
+        and viewer.treatment(field, customer_zone) != Treatment.FULL
+    ):
+        raise PermissionDenied(f"{customer_zone} customer data may not be shown unmasked in your region.")
     with transaction.atomic():
         reveal = PiiReveal.objects.create(
             user=user,

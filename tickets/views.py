@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
 from compliance.masking import mask_customer, viewer_for
-from compliance.models import PiiField, PiiReveal, Treatment
+from compliance.models import PiiField, PiiReveal
 from compliance.services import pii_reveal as pii_reveal_service
 
 from . import selectors, services
@@ -466,11 +466,6 @@ def pii_reveal(request):
     if not selectors.ticket_scope(request.user).filter(customer_id=int(customer_id)).exists():
         raise Http404
     field, zone = PiiField(field), get_object_or_404(Customer, pk=int(customer_id)).residency_zone
-    viewer = viewer_for(request.user)
-    if viewer.treatments[field] == Treatment.FULL and viewer.treatment(field, zone) != Treatment.FULL:
-        # Masked by residency, not by role: no reason makes it lawful to show here.
-        messages.error(request, f"Nothing was revealed: {zone} customer data may not be shown unmasked in your region.")
-        return _back(request)
     reason = request.POST.get("reason", "")
     limit = PiiReveal._meta.get_field("reason").max_length
     if len(reason.strip()) > limit:
@@ -478,7 +473,12 @@ def pii_reveal(request):
         return _back(request)
     try:
         reveal = pii_reveal_service(
-            user=request.user, customer_id=int(customer_id), field=field, reason=reason, request=request
+            user=request.user,
+            customer_id=int(customer_id),
+            field=field,
+            reason=reason,
+            customer_zone=zone,
+            request=request,
         )
     except ValidationError as exc:
         messages.error(request, f"Nothing was revealed: {' '.join(exc.messages)}")

@@ -220,3 +220,17 @@ def test_back_to_default_removes_the_override():
     assert not PiiPolicy.objects.exists()
     last = AuditEntry.objects.filter(action=AuditAction.POLICY_CHANGE).first()
     assert (last.details["before"], last.details["after"]) == ("full", "default")
+
+
+def test_the_reveal_service_itself_refuses_a_residency_mask():
+    from django.core.exceptions import PermissionDenied
+
+    from compliance.models import ResidencyRestriction
+    from compliance.services import pii_reveal
+    from tests.factories import AgentFactory, RegionFactory, TeamFactory
+
+    ResidencyRestriction.objects.create(data_zone="EU", handling_zone="AMER")
+    mexico = RegionFactory(code="mex", time_zone="UTC", country="MX", residency_zone="AMER")
+    agent = AgentFactory(team=TeamFactory(code="t1-mex", region=mexico, tier=1)).user
+    with pytest.raises(PermissionDenied, match="EU customer data may not be shown unmasked"):
+        pii_reveal(user=agent, customer_id=1, field="customer_email", reason="need it", customer_zone="EU")
