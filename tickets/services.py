@@ -105,6 +105,19 @@ def _give_to(ticket, assignee, *, actor, now, kind, summary, notice):
         notification_create(recipient=assignee, ticket=ticket, kind="assigned", now=now, text=notice)
 
 
+def _record_customer_message(ticket, body, redacted, now):
+    """The customer's (already redacted) words on the timeline, and what was redacted from them, counts only."""
+    event_record(ticket=ticket, kind=EventKind.CUSTOMER_MESSAGE, at=now, body=body, summary=ticket.customer.name)
+    if redacted:
+        event_record(
+            ticket=ticket,
+            kind=EventKind.REDACTION,
+            at=now,
+            summary=f"Redacted at intake: {findings_summary(redacted)}",
+            data={"counts": dict(redacted)},
+        )
+
+
 def ticket_create(
     *,
     customer,
@@ -157,15 +170,7 @@ def ticket_create(
             summary=f"Created from {ticket.get_channel_display().lower()}",
             data={"tags": tag_names},
         )
-        event_record(ticket=ticket, kind=EventKind.CUSTOMER_MESSAGE, at=now, body=body, summary=customer.name)
-        if redacted:
-            event_record(
-                ticket=ticket,
-                kind=EventKind.REDACTION,
-                at=now,
-                summary=f"Redacted at intake: {findings_summary(redacted)}",
-                data={"counts": dict(redacted)},
-            )
+        _record_customer_message(ticket, body, redacted, now)
         event_record(
             ticket=ticket,
             kind=EventKind.ROUTING,
@@ -316,15 +321,7 @@ def ticket_customer_message(*, ticket, body, at=None):
         ticket = _lock(ticket)
         if ticket.status == Status.CLOSED:
             raise ValidationError({"body": "The ticket is closed; a new message opens a follow-up ticket."})
-        event_record(ticket=ticket, kind=EventKind.CUSTOMER_MESSAGE, at=now, body=body, summary=ticket.customer.name)
-        if redacted:
-            event_record(
-                ticket=ticket,
-                kind=EventKind.REDACTION,
-                at=now,
-                summary=f"Redacted at intake: {findings_summary(redacted)}",
-                data={"counts": dict(redacted)},
-            )
+        _record_customer_message(ticket, body, redacted, now)
         ticket.last_customer_message_at = now
         if ticket.status in (Status.PENDING, Status.SOLVED, Status.ON_HOLD):
             _change_status(ticket, Status.OPEN, None, now, "customer replied")
