@@ -2,10 +2,10 @@
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, serializers
-from rest_framework.pagination import CursorPagination
 
 from .audit import audit_entry_list, audit_record
 from .models import AuditAction, AuditEntry, Role
+from .pagination import StrictCursorPagination
 
 
 class IsAdmin(permissions.BasePermission):
@@ -15,10 +15,7 @@ class IsAdmin(permissions.BasePermission):
         return request.user.is_authenticated and request.user.role == Role.ADMIN
 
 
-class NewestFirst(CursorPagination):
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
+class NewestFirst(StrictCursorPagination):
     ordering = ("-at", "-id")
 
 

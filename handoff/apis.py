@@ -3,16 +3,15 @@
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, permissions, serializers, status, viewsets
+from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from compliance.models import Role
+from compliance.pagination import StrictCursorPagination
 from regions.models import Team
 from tickets.selectors import ticket_scope
 
@@ -31,8 +30,7 @@ class LeadsAndIntegrations(permissions.BasePermission):
         return user.has_perm("handoff.view_dashboard") or user.has_perm("helpdesk.use_api")
 
 
-class NewestFirst(CursorPagination):
-    page_size = 100
+class NewestFirst(StrictCursorPagination):
     ordering = ("-id",)
 
 
@@ -100,7 +98,7 @@ class HandoffRunViewSet(viewsets.ReadOnlyModelViewSet):
     def trigger(self, request):
         """Admins: run a team's handoff at a boundary now (idempotent: a finished run is returned as it is)."""
         if request.user.role != Role.ADMIN:
-            return Response({"detail": "Only admins trigger handoff runs."}, status=status.HTTP_403_FORBIDDEN)
+            raise exceptions.PermissionDenied("Only admins trigger handoff runs.")
         payload = TriggerSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         now = timezone.now()
@@ -218,10 +216,10 @@ class BriefingViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, pk=None):
         """The arriving team's lead (or an admin) acknowledges, saying whether the stand-up was held and who came."""
-        briefing = get_object_or_404(self.get_queryset(), pk=pk)
+        briefing = self.get_object()
         user = request.user
         if user.role != Role.ADMIN and not briefing.team.leads.filter(pk=user.pk).exists():
-            return Response({"detail": "Only the arriving team's lead acknowledges."}, status=status.HTTP_403_FORBIDDEN)
+            raise exceptions.PermissionDenied("Only the arriving team's lead acknowledges.")
         payload = AcknowledgeSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         names = payload.validated_data["attendees"]

@@ -17,7 +17,8 @@ from rest_framework import serializers
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from .api_errors import Conflict, Unprocessable, error_response
+from compliance.api_errors import Conflict, ErrorDocumentingAutoSchema, Unprocessable, error_response
+
 from .models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -25,6 +26,7 @@ KEPT = dt.timedelta(hours=IdempotencyKey.KEPT_FOR_HOURS)
 
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     HEADER,
+    type={"type": "string", "minLength": 1, "maxLength": 255, "pattern": r"\S"},
     location=OpenApiParameter.HEADER,
     required=False,
     description=(
@@ -96,4 +98,24 @@ def idempotent(view_method):
             row.save(update_fields=["status_code", "response"])
         return response
 
+    wrapper.idempotent = True
     return wrapper
+
+
+class ApiAutoSchema(ErrorDocumentingAutoSchema):
+    """Also documents the Idempotency-Key header and its two answers on every POST that honours it."""
+
+    def _honours_key(self):
+        action = getattr(self.view, "action", None) or self.method.lower()
+        return self.method == "POST" and getattr(getattr(self.view, action, None), "idempotent", False)
+
+    def get_override_parameters(self):
+        parameters = super().get_override_parameters()
+        return [*parameters, IDEMPOTENCY_PARAMETER] if self._honours_key() else parameters
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction == "response" and self._honours_key():
+            for code, response in IDEMPOTENCY_RESPONSES.items():
+                responses.setdefault(str(code), self._get_response_for_code(response, str(code)))
+        return responses

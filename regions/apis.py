@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -155,7 +155,16 @@ class AgentLanguageViewSet(viewsets.ModelViewSet):
     permission_classes = [ReadForStaffWriteForAdmins]
 
 
+# OpenAPI's "time" format demands a UTC offset; a shift's times are wall-clock times in the team's zone.
+@extend_schema_field({"type": "string", "pattern": r"^\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?$", "example": "09:00"})
+class WallClockTimeField(serializers.TimeField):
+    pass
+
+
 class ShiftDaySerializer(serializers.ModelSerializer):
+    start = WallClockTimeField(help_text="Local wall-clock time in the team's zone")
+    end = WallClockTimeField(help_text="Local wall-clock time; at or before the start means the next day")
+
     class Meta:
         model = ShiftDay
         fields = ["id", "pattern", "weekday", "start", "end"]

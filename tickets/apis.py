@@ -13,13 +13,12 @@ from drf_spectacular.plumbing import build_choice_field
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
+from compliance.api_errors import conflict_on, error_response
 from compliance.masking import mask_body, mask_customer, viewer_for
-from helpdesk.api_errors import conflict_on, error_response
-from helpdesk.idempotency import IDEMPOTENCY_PARAMETER, IDEMPOTENCY_RESPONSES, idempotent
+from compliance.pagination import StrictCursorPagination
 from regions.models import Team, Tier
 
 from .markdown import render_markdown
@@ -149,7 +148,7 @@ class TicketSerializer(serializers.ModelSerializer):
     status = TicketStatusField(read_only=True)
     customer = TicketCustomerSerializer(read_only=True)
     team = TicketTeamSerializer(read_only=True, allow_null=True)
-    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
     tags = serializers.SlugRelatedField(slug_field="name", many=True, read_only=True)
     next_action = TicketNextActionSerializer(source="*", read_only=True)
     sla = TicketSlaSerializer(source="*", read_only=True)
@@ -334,9 +333,8 @@ class TicketNextActionInputSerializer(serializers.Serializer):
     due_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
-class TicketCursorPagination(CursorPagination):
+class TicketCursorPagination(StrictCursorPagination):
     page_size = 50
-    page_size_query_param = "page_size"
     max_page_size = 200
     # The id never changes, so a cursor neither skips nor repeats a ticket whose SLA moves meanwhile.
     ordering = "-id"
@@ -401,12 +399,7 @@ class TicketViewSet(viewsets.GenericViewSet):
             TicketSerializer(page, many=True, context=self.get_serializer_context()).data
         )
 
-    @extend_schema(
-        request=TicketCreateSerializer,
-        parameters=[IDEMPOTENCY_PARAMETER],
-        responses={201: TicketSerializer, **IDEMPOTENCY_RESPONSES},
-    )
-    @idempotent
+    @extend_schema(request=TicketCreateSerializer, responses={201: TicketSerializer})
     def create(self, request):
         """Open a ticket for the customer with this email (made on first contact); it is routed at once."""
         payload = TicketCreateSerializer(data=request.data)
@@ -463,11 +456,9 @@ class TicketViewSet(viewsets.GenericViewSet):
     @extend_schema(
         methods=["POST"],
         request=TicketMessageInputSerializer,
-        parameters=[IDEMPOTENCY_PARAMETER],
-        responses={201: TicketEventSerializer, **IDEMPOTENCY_RESPONSES},
+        responses={201: TicketEventSerializer},
     )
     @action(detail=True, methods=["get", "post"], permission_classes=[UsesTickets, RepliesByAgents])
-    @idempotent
     def messages(self, request, pk=None):
         """GET: the customer's messages, replies and internal notes. POST: reply, or write a note."""
         ticket = self.get_object()
@@ -596,8 +587,9 @@ class CustomerQuerySerializer(serializers.Serializer):
     email = serializers.EmailField(required=False, help_text="Exact match (any case); works on masked emails too")
 
 
-class CustomerPagination(CursorPagination):
+class CustomerPagination(StrictCursorPagination):
     page_size = 50
+    max_page_size = 200
     ordering = ("id",)
 
 

@@ -199,9 +199,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    # Documents the common errors (one shape, helpdesk.api_errors) on every operation.
-    "DEFAULT_SCHEMA_CLASS": "helpdesk.api_errors.ErrorDocumentingAutoSchema",
-    "EXCEPTION_HANDLER": "helpdesk.api_errors.api_exception_handler",
+    # JSON in, JSON out: a form-encoded body cannot carry the nested and list fields the API takes.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Documents the common errors (one shape, compliance.api_errors) and Idempotency-Key on every operation.
+    "DEFAULT_SCHEMA_CLASS": "helpdesk.idempotency.ApiAutoSchema",
+    "EXCEPTION_HANDLER": "compliance.api_errors.api_exception_handler",
     # Per user (so per token) and per anonymous IP; a 429 carries Retry-After.
     "DEFAULT_THROTTLE_CLASSES": [
         "rest_framework.throttling.UserRateThrottle",
@@ -214,6 +217,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Follow-the-sun helpdesk: tickets, handoffs, regions and quality.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request bodies get their own components, so a required text's minLength and read-only fields are exact.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "compliance.api_errors.document_empty_query_values",
+    ],
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",

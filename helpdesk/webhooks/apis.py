@@ -1,14 +1,13 @@
 """REST API v1 for webhook subscriptions and their delivery log: admins only."""
 
 from django.core.validators import URLValidator
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 
 from compliance.models import Role
+from compliance.pagination import StrictCursorPagination
 
 from .models import EVENTS, WebhookDelivery, WebhookSubscription
 from .services import webhook_subscription_create, webhook_subscription_delete, webhook_subscription_update
@@ -21,10 +20,7 @@ class IsAdmin(permissions.BasePermission):
         return request.user.is_authenticated and request.user.role == Role.ADMIN
 
 
-class OldestFirst(CursorPagination):
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 1000
+class OldestFirst(StrictCursorPagination):
     ordering = ("id",)
 
 
@@ -100,6 +96,6 @@ class WebhookSubscriptionViewSet(viewsets.ModelViewSet):
     @action(detail=True, methods=["get"], pagination_class=NewestFirst, serializer_class=WebhookDeliverySerializer)
     def deliveries(self, request, pk=None):
         """The subscription's deliveries, newest first: status, attempts, response status and time."""
-        subscription = get_object_or_404(self.get_queryset(), pk=pk)
+        subscription = self.get_object()
         page = self.paginate_queryset(WebhookDelivery.objects.filter(subscription=subscription))
         return self.get_paginated_response(WebhookDeliverySerializer(page, many=True).data)

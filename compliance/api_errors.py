@@ -4,7 +4,8 @@ from contextlib import contextmanager
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.views import defaults
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
@@ -107,6 +108,27 @@ ERROR_RESPONSES = {
     "404": "Not found, or out of the caller's scope (the two are indistinguishable)",
     "429": "Throttled; Retry-After says when to try again",
 }
+
+
+def document_empty_query_values(result, generator, request, public):
+    """An optional query parameter sent empty (`?until=`) counts as left out, as in an HTML form; say so."""
+    for path in result.get("paths", {}).values():
+        for operation in path.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True
+    return result
+
+
+def api_error_page(status_code, code, message):
+    """A Django error view that answers API paths in the one error shape and other paths with the HTML page."""
+
+    def view(request, exception=None):
+        if request.path.startswith("/api/"):
+            return JsonResponse(error_body(code, message), status=status_code)
+        return defaults.page_not_found(request, exception) if status_code == 404 else defaults.server_error(request)
+
+    return view
 
 
 class ErrorDocumentingAutoSchema(AutoSchema):
