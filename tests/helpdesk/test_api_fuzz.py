@@ -3,18 +3,18 @@
 No answer may be a server error and every answer must conform to the schema (status code, content type, headers,
 body). Left out are schemathesis' two checks on how input is judged: schema-valid input may rightly get a 400 (a
 valid body names a team that does not exist, or a tier that already has its rotation), and DRF accepts a number
-where the schema says text, turning 0 into "0". The number of examples per operation is bounded so the suite stays quick; raise
-FUZZ_EXAMPLES in the environment for a longer run.
+where the schema says text, turning 0 into "0". The number of examples per operation is bounded so the suite
+stays quick; raise FUZZ_EXAMPLES in the environment for a longer run.
 """
 
 import os
 
 import pytest
 import schemathesis
-from schemathesis import checks
 from django.core.wsgi import get_wsgi_application
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
+from schemathesis import checks
 
 from tests.factories import (
     AgentFactory,
