@@ -238,6 +238,8 @@ SPECTACULAR_SETTINGS = {
 # the database every minute, which is why a broker that is not crash-safe is
 # acceptable for a laptop.
 REDIS_URL = env.redis_url("REDIS_URL")
+# Webhooks reach public addresses only, unless this is a closed network (helpdesk.webhooks.addresses).
+WEBHOOK_ALLOW_PRIVATE_HOSTS = env.boolean("WEBHOOK_ALLOW_PRIVATE_HOSTS", False)
 CELERY_BROKER_DIR = VAR_DIR / "celery"
 # No task may run longer than this; Redis redelivers an unacknowledged message only after the
 # visibility timeout, which must be longer, or a slow acks_late task would run twice at once.

@@ -18,6 +18,7 @@ from django.utils import timezone
 from compliance.audit import audit_record
 from compliance.models import AuditAction
 
+from .addresses import BlockedAddress, opener, webhook_url_check
 from .models import DISABLE_AFTER, EVENTS, WebhookDelivery, WebhookSubscription
 from .signing import HEADER, signature_header
 
@@ -89,6 +90,7 @@ def _clean_events(events):
 
 def webhook_subscription_create(*, url, events, actor, active=True):
     """A new subscription with a fresh secret (the caller shows it once)."""
+    webhook_url_check(url)
     with transaction.atomic():
         subscription = WebhookSubscription.objects.create(
             url=url, events=_clean_events(events), active=active, secret=secrets.token_hex(32), created_by=actor
@@ -106,6 +108,8 @@ def webhook_subscription_create(*, url, events, actor, active=True):
 
 def webhook_subscription_update(*, subscription, actor, url=None, events=None, active=None):
     """Change URL, events or active; switching a disabled subscription back on forgets its failures."""
+    if url is not None:
+        webhook_url_check(url)
     with transaction.atomic():
         subscription = WebhookSubscription.objects.select_for_update().get(pk=subscription.pk)
         if url is not None:
@@ -172,16 +176,17 @@ def body_of(delivery):
 
 
 def _post(url, body, headers):
-    """(status, error): status None when no HTTP answer came back."""
+    """(status, error, retryable): status None when no HTTP answer came back."""
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 (http(s) only)
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310
+        with opener.open(request, timeout=TIMEOUT) as response:
             response.read(1024)
-            return response.status, ""
+            return response.status, "", False
     except urllib.error.HTTPError as exc:
-        return exc.code, f"HTTP {exc.code} {exc.reason}"
+        return exc.code, f"HTTP {exc.code} {exc.reason}", exc.code >= 500 or exc.code == 429
     except (urllib.error.URLError, OSError) as exc:
-        return None, str(getattr(exc, "reason", exc)) or type(exc).__name__
+        reason = getattr(exc, "reason", exc)
+        return None, str(reason) or type(reason).__name__, not isinstance(reason, BlockedAddress)
 
 
 def webhook_deliver(*, delivery_id, final=False, now=None):
@@ -206,14 +211,13 @@ def webhook_deliver(*, delivery_id, final=False, now=None):
         HEADER: signature_header(subscription.secret, body),
     }
     started = time.monotonic()
-    status, error = _post(subscription.url, body, headers)
+    status, error, retryable = _post(subscription.url, body, headers)
     elapsed = int((time.monotonic() - started) * 1000)
     result = {"attempts": F("attempts") + 1, "response_status": status, "response_ms": elapsed, "last_error": error}
     if status is not None and 200 <= status < 300:
         _settle(delivery, WebhookDelivery.Status.OK, now, **result)
         WebhookSubscription.objects.filter(pk=subscription.pk).update(failure_count=0)
         return delivery
-    retryable = status is None or status >= 500 or status == 429
     if retryable and not final:
         WebhookDelivery.objects.filter(pk=delivery.pk, status=WebhookDelivery.Status.PENDING).update(**result)
         raise WebhookRetryableError(error)

@@ -415,3 +415,44 @@ def test_a_delivery_whose_message_was_lost_is_sent_again(receiver):
     # then it is delivered once
     assert WebhookDelivery.objects.get(pk=delivery.pk).status == "ok"
     assert len(receiver.requests) == 1
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8000/hook",
+        "http://localhost/hook",
+        "http://10.0.0.7/hook",
+        "http://192.168.1.1/hook",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[::1]/hook",
+        "http://0.0.0.0/hook",
+    ],
+)
+def test_internal_addresses_are_refused(admin, settings, url):
+    # given webhooks limited to the public internet (the default outside tests)
+    settings.WEBHOOK_ALLOW_PRIVATE_HOSTS = False
+
+    # when an admin subscribes an internal address
+    response = api(admin).post("/api/v1/webhooks/", {"url": url, "events": ["ticket.created"]}, format="json")
+
+    # then it is a 400 on the url, and nothing is saved
+    assert response.status_code == 400
+    assert "may not reach" in response.json()["error"]["fields"]["url"][0]
+    assert WebhookSubscription.objects.count() == 0
+
+
+def test_a_host_that_turns_internal_is_not_connected_to(receiver, settings, django_capture_on_commit_callbacks):
+    # given a subscription saved while allowed, then the rule applies (as after a DNS answer changed)
+    subscribe(receiver, ["ticket.updated"])
+    settings.WEBHOOK_ALLOW_PRIVATE_HOSTS = False
+
+    # when an event is delivered
+    with django_capture_on_commit_callbacks(execute=True):
+        webhook_event_emit(event="ticket.updated", data={})
+
+    # then no request reached the receiver, and the delivery failed at once (no retries) saying why
+    delivery = WebhookDelivery.objects.get()
+    assert receiver.requests == []
+    assert (delivery.status, delivery.attempts, delivery.response_status) == ("failed", 1, None)
+    assert "may not reach" in delivery.last_error
