@@ -23,6 +23,7 @@ def viewer(request):
         if user.role == Role.ADMIN:
             nav.append(("Audit log", reverse("audit-log")))
             nav.append(("PII policies", reverse("pii-policies")))
+            nav.append(("Integrations", reverse("integrations")))
         if user.role == Role.ADMIN or user.is_staff:
             nav.append(("Admin", reverse("admin:index")))
         nav.append(("API docs", reverse("api-docs")))

@@ -1,7 +1,9 @@
 import zoneinfo
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.validators import UnicodeUsernameValidator
 
 
 class LoginForm(AuthenticationForm):
@@ -35,3 +37,18 @@ class TwoFactorCodeForm(forms.Form):
         if not (code.isascii() and code.isdigit() and len(code) == 6):
             raise forms.ValidationError("Enter the 6 digits your authenticator app shows.", code="invalid")
         return code
+
+
+class IntegrationForm(forms.Form):
+    username = forms.CharField(
+        label="Account name",
+        max_length=150,
+        validators=[UnicodeUsernameValidator()],
+        help_text="For example integration-crm: one account per connected system, so each can be revoked alone.",
+    )
+
+    def clean_username(self):
+        username = self.cleaned_data["username"]
+        if get_user_model().objects.filter(username__iexact=username).exists():
+            raise forms.ValidationError("An account with this name exists already.")
+        return username

@@ -1,4 +1,9 @@
+from django.contrib.auth import get_user_model
 from django.db import connection
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from compliance.models import Role
 
 from .celery import app as celery_app
 from .models import Heartbeat
@@ -21,3 +26,20 @@ def health_status():
         status["broker"] = f"error: {exc.__class__.__name__}"
     status["ok"] = status["database"] == "ok" and status["broker"] == "ok"
     return status
+
+
+def integration_list():
+    """Integration accounts with their token (or None), by username."""
+    return (
+        get_user_model()
+        .objects.filter(groups__name=Role.INTEGRATION.label)
+        .select_related("auth_token")
+        .order_by("username")
+    )
+
+
+def integration_get(pk):
+    """The integration account PK, else 404 (a person's account is not managed here)."""
+    if not str(pk).isdigit():
+        raise Http404
+    return get_object_or_404(integration_list(), pk=pk)

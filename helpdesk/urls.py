@@ -61,6 +61,7 @@ urlpatterns = [
     path("me/preferences/", views.preferences, name="preferences"),
     path("me/two-factor/", views.two_factor, name="two-factor"),
     path("healthz", views.healthz, name="healthz"),
+    path("integrations/", views.integrations, name="integrations"),
     path("", include("regions.urls")),
     path("", include("tickets.urls")),
     path("", include("handoff.urls")),

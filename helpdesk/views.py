@@ -12,20 +12,20 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
 from django.db.models import Max
-from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 from django_otp import login as otp_login
 
 from compliance.audit import audit_record
 from compliance.models import AuditAction, Role
 
-from .forms import PreferencesForm, TwoFactorCodeForm
+from .forms import IntegrationForm, PreferencesForm, TwoFactorCodeForm
 from .security import (
     totp_device_get,
     totp_disable,
@@ -35,8 +35,8 @@ from .security import (
     totp_verify_login,
     two_factor_available_to,
 )
-from .selectors import health_status
-from .services import user_set_preferences
+from .selectors import health_status, integration_get, integration_list
+from .services import integration_create, integration_token_issue, integration_token_revoke, user_set_preferences
 
 
 @login_required
@@ -216,3 +216,34 @@ def two_factor(request):
 def _qr_data_uri(device):
     """The otpauth:// URI as a QR code image (SVG data URI: CSP allows data: images, and nothing is inline)."""
     return segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=2)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def integrations(request):
+    """Admins: integration accounts and their API tokens. A new key is shown once, in the answer to the POST."""
+    if request.user.role != Role.ADMIN:
+        raise Http404
+    form = IntegrationForm(request.POST if request.POST.get("action") == "create" else None)
+    issued, status = None, 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "create":
+            if form.is_valid():
+                issued = integration_create(username=form.cleaned_data["username"], actor=request.user)
+                form = IntegrationForm()
+            else:
+                status = 400
+        elif action in {"issue", "revoke"}:
+            account = integration_get(request.POST.get("account") or 0)
+            if action == "issue":
+                issued = integration_token_issue(user=account, actor=request.user)
+            else:
+                integration_token_revoke(user=account, actor=request.user)
+                messages.success(request, f"The token of {account.username} is revoked; calls with it now get 401.")
+                return redirect("integrations")
+        else:
+            return HttpResponseBadRequest("Unknown action.")
+    context = {"form": form, "accounts": integration_list(), "issued": issued}
+    return render(request, "helpdesk/integrations.html", context, status=status)
