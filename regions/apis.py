@@ -86,6 +86,7 @@ class RegionViewSet(viewsets.ModelViewSet):
     queryset = Region.objects.all()
     serializer_class = RegionSerializer
     permission_classes = [ReadForStaffWriteForAdmins]
+    filterset_fields = ["status", "residency_zone", "country"]
     lookup_field = "code"
 
     @extend_schema(request=RegionStatusSerializer, responses=RegionSerializer)
@@ -112,6 +113,7 @@ class VendorViewSet(viewsets.ModelViewSet):
     queryset = Vendor.objects.all()
     serializer_class = VendorSerializer
     permission_classes = [ReadForStaffWriteForAdmins]
+    filterset_fields = ["kind"]
 
 
 class TeamSerializer(serializers.ModelSerializer):
@@ -126,6 +128,7 @@ class TeamViewSet(viewsets.ModelViewSet):
     queryset = team_list().prefetch_related("leads")
     serializer_class = TeamSerializer
     permission_classes = [ReadForStaffWriteForAdmins]
+    filterset_fields = ["region", "tier", "vendor"]
 
 
 class AgentLanguageSerializer(CleanModelSerializer):
@@ -147,12 +150,14 @@ class AgentViewSet(viewsets.ModelViewSet):
     queryset = Agent.objects.select_related("user").prefetch_related("languages")
     serializer_class = AgentSerializer
     permission_classes = [ReadForStaffWriteForAdmins]
+    filterset_fields = ["team", "tier", "presence"]
 
 
 class AgentLanguageViewSet(viewsets.ModelViewSet):
     queryset = AgentLanguage.objects.all()
     serializer_class = AgentLanguageSerializer
     permission_classes = [ReadForStaffWriteForAdmins]
+    filterset_fields = ["agent", "language", "proficiency"]
 
 
 # OpenAPI's "time" format demands a UTC offset; a shift's times are wall-clock times in the team's zone.
@@ -182,12 +187,14 @@ class ShiftPatternViewSet(viewsets.ModelViewSet):
     queryset = ShiftPattern.objects.prefetch_related("days")
     serializer_class = ShiftPatternSerializer
     permission_classes = [ReadForStaffWriteForAdmins]
+    filterset_fields = ["team"]
 
 
 class ShiftDayViewSet(viewsets.ModelViewSet):
     queryset = ShiftDay.objects.all()
     serializer_class = ShiftDaySerializer
     permission_classes = [ReadForStaffWriteForAdmins]
+    filterset_fields = ["pattern", "weekday"]
 
 
 class RotationStepSerializer(CleanModelSerializer):
@@ -214,6 +221,7 @@ class RotationStepViewSet(viewsets.ModelViewSet):
     queryset = RotationStep.objects.select_related("team", "rotation")
     serializer_class = RotationStepSerializer
     permission_classes = [ReadForStaffWriteForAdmins]
+    filterset_fields = ["rotation", "team"]
 
 
 class SourcingRuleSerializer(serializers.ModelSerializer):
@@ -226,6 +234,7 @@ class SourcingRuleViewSet(viewsets.ModelViewSet):
     queryset = SourcingRule.objects.all()
     serializer_class = SourcingRuleSerializer
     permission_classes = [ReadForStaffWriteForAdmins]
+    filterset_fields = ["tier", "region"]
 
 
 class CoverageQuerySerializer(serializers.Serializer):

@@ -237,6 +237,15 @@ class TicketEventSerializer(serializers.ModelSerializer):
 # Input
 
 
+# Cursor pages need an order on columns that are never null; the id breaks ties.
+TICKET_ORDERINGS = {
+    "-id": ("-id",),
+    "id": ("id",),
+    "-updated_at": ("-updated_at", "-id"),
+    "updated_at": ("updated_at", "id"),
+}
+
+
 class TicketQuerySerializer(serializers.Serializer):
     view = serializers.ChoiceField(choices=list(QUEUE_VIEWS.items()), default="all")
     status = TicketStatusField(required=False)
@@ -255,6 +264,11 @@ class TicketQuerySerializer(serializers.Serializer):
         max_length=200,
         required=False,
         help_text="Search: a reference (MER-123), words of the subject, or a customer's full email (exact)",
+    )
+    ordering = serializers.ChoiceField(
+        choices=TICKET_ORDERINGS,
+        default="-id",
+        help_text="-id: newest first; updated_at orders change while you page, so use /tickets/sync/ to follow changes",
     )
 
 
@@ -391,6 +405,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         query.is_valid(raise_exception=True)
         filters = dict(query.validated_data)
         email = filters.pop("customer_email", None)
+        self.paginator.ordering = TICKET_ORDERINGS[filters.pop("ordering")]
         tickets = ticket_queue(request.user, now=timezone.now(), **filters)
         if email:
             tickets = tickets.filter(customer__email=email.strip().lower())

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_filters",
     "django_htmx",
     "guardian",
     "axes",
@@ -202,6 +203,8 @@ REST_FRAMEWORK = {
     # JSON in, JSON out: a form-encoded body cannot carry the nested and list fields the API takes.
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    # Lists that declare filterset_fields take them as query parameters (documented in the schema).
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     # Documents the common errors (one shape, compliance.api_errors) and Idempotency-Key on every operation.
     "DEFAULT_SCHEMA_CLASS": "helpdesk.idempotency.ApiAutoSchema",
     "EXCEPTION_HANDLER": "compliance.api_errors.api_exception_handler",
