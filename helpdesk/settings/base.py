@@ -9,6 +9,7 @@ services.
 from pathlib import Path
 
 from celery.schedules import crontab
+from kombu import Queue
 
 from . import env
 
@@ -193,6 +194,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Absolute links in emails.
 SITE_URL = env.raw("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first, so an unauthenticated call gets 401 with WWW-Authenticate.
@@ -263,6 +265,16 @@ else:
         "polling_interval": 1,
     }
 CELERY_TASK_IGNORE_RESULT = True
+# One queue per kind of work, so a backlog of one kind (10,000 webhook deliveries, a mail outage) never delays
+# another (a shift handoff). A worker without -Q consumes all four; production runs one worker service per queue.
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "handoff", "email", "webhooks")]
+CELERY_TASK_ROUTES = {
+    "handoff.tasks.*": {"queue": "handoff"},
+    "helpdesk.webhooks.tasks.*": {"queue": "webhooks"},
+    "tickets.tasks.notifications_email_task": {"queue": "email"},
+    "qa.tasks.survey_send_task": {"queue": "email"},
+}
 # Acknowledge on receipt by default; only idempotent tasks opt in to acks_late (redelivery after a crash).
 CELERY_TASK_ACKS_LATE = False
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

@@ -11,10 +11,13 @@ def _compose():
     return yaml.safe_load((ROOT / "docker-compose.yml").read_text())
 
 
-def test_compose_has_the_five_services_with_health_checks():
+WORKERS = {"worker": "default", "handoff": "handoff", "email": "email", "webhooks": "webhooks"}
+
+
+def test_compose_has_the_contracted_services_with_health_checks():
     services = _compose()["services"]
-    assert set(services) == {"web", "worker", "beat", "db", "redis"}
-    for name in ("web", "worker", "db", "redis"):
+    assert set(services) == {"web", "beat", "db", "redis", *WORKERS}
+    for name in ("web", "db", "redis", *WORKERS):
         assert "healthcheck" in services[name], name
     assert services["db"]["image"].startswith("postgres:16")
     assert "pgdata:/var/lib/postgresql/data" in services["db"]["volumes"]
@@ -22,7 +25,7 @@ def test_compose_has_the_five_services_with_health_checks():
 
 def test_every_app_command_refers_to_modules_and_settings_that_exist():
     services = _compose()["services"]
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "beat", *WORKERS):
         service = services[name]
         settings_module = service["environment"]["DJANGO_SETTINGS_MODULE"]
         assert (ROOT / (settings_module.replace(".", "/") + ".py")).is_file(), name
@@ -34,3 +37,12 @@ def test_every_app_command_refers_to_modules_and_settings_that_exist():
         assert "migrate" in command or name != "web", "web must migrate on start"
         assert service["environment"]["DATABASE_URL"].startswith("postgres://")
         assert service["environment"]["REDIS_URL"].startswith("redis://redis:")
+
+
+def test_one_worker_service_consumes_each_queue_of_the_settings():
+    from django.conf import settings
+
+    services = _compose()["services"]
+    queues = {name: re.search(r" -Q (\S+)", services[name]["command"]).group(1) for name in WORKERS}
+    assert queues == WORKERS
+    assert set(queues.values()) == {queue.name for queue in settings.CELERY_TASK_QUEUES}
