@@ -10,43 +10,15 @@ memory at N/5 and N tickets, and records the figures in docs/performance.md.
 
 import argparse
 import datetime as dt
-import os
 import statistics
 import sys
 import time
 import tracemalloc
 from pathlib import Path
-from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-
-def recreate_database(url):
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin = psycopg2.connect(
-        host=parts.hostname, port=parts.port or 5432, user=parts.username or "postgres", dbname="postgres"
-    )
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    admin.close()
-
-
-def setup_django(url):
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "helpdesk.settings.test")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-
+from bench.common import DEFAULT_URL, record, recreate_database, setup_django  # noqa: E402
 
 BOUNDARY = dt.datetime(2026, 1, 5, 17, tzinfo=dt.UTC)
 
@@ -198,7 +170,7 @@ def reset_all(team):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tickets", type=int, default=100_000)
-    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/meridian_bench")
+    parser.add_argument("--database-url", default=DEFAULT_URL)
     parser.add_argument("--repeat", type=int, default=3, help="runs of each side; the median is reported")
     parser.add_argument("--no-record", action="store_true", help="print only; leave docs/performance.md alone")
     args = parser.parse_args()
@@ -240,23 +212,7 @@ def main():
     ]
     print("\n".join(lines))
     if not args.no_record:
-        record(lines)
-
-
-def record(lines):
-    path = ROOT / "docs" / "performance.md"
-    text = path.read_text() if path.exists() else "# Performance\n\nFigures measured by the scripts in `bench/`.\n"
-    start, end = "<!-- bench/handoff.py -->", "<!-- /bench/handoff.py -->"
-    block = (
-        f"{start}\n## Handoff of one team's open tickets (`bench/handoff.py`)\n\n"
-        f"Measured {dt.date.today():%Y-%m-%d} on this 2-core machine, PostgreSQL 15, "
-        f"Python {sys.version.split()[0]}.\n\n" + "\n".join(f"- {line}" for line in lines) + f"\n{end}"
-    )
-    if start in text:
-        text = text[: text.index(start)] + block + text[text.index(end) + len(end) :]
-    else:
-        text = text.rstrip() + "\n\n" + block + "\n"
-    path.write_text(text)
+        record("handoff.py", "Handoff of one team's open tickets", "\n".join(f"- {line}" for line in lines))
 
 
 if __name__ == "__main__":

@@ -16,10 +16,14 @@ def viewer(request):
             unread = notification_unread_count(user, timezone.now())
             nav.append(("Queue", reverse("queue")))
             nav.append((f"Notifications ({unread})", reverse("notifications")))
+            nav.append(("Knowledge", reverse("knowledge")))
+            nav.append(("Quality", reverse("qa-home")))
         if user.has_perm("handoff.view_dashboard"):
             nav.append(("Handoff", reverse("handoff-dashboard")))
         if user.has_perm("regions.view_coverage"):
             nav.append(("Coverage", reverse("coverage")))
+        if user.role in (Role.ADMIN, Role.LEAD):
+            nav.append(("QA metrics", reverse("qa-metrics")))
         if user.role == Role.ADMIN:
             nav.append(("Audit log", reverse("audit-log")))
             nav.append(("PII policies", reverse("pii-policies")))

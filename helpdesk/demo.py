@@ -8,8 +8,11 @@ from rest_framework.authtoken.models import Token
 from compliance.models import Role
 from compliance.services import role_grant
 from handoff import demo as handoff_demo
+from knowledge import demo as knowledge_demo
+from qa import demo as qa_demo
 from regions import demo as regions_demo
 from tickets import demo as tickets_demo
+from tickets import knowledge_demo as tickets_knowledge_demo
 
 DEMO_PASSWORD = "meridian-demo"
 
@@ -55,17 +58,22 @@ def _user(username, *, first, last, time_zone, role, password_hash):
 
 def progress_steps(tickets=0):
     """How many times seed_people and then seed_tickets(count=TICKETS) call their PROGRESS callback."""
-    return 2 + len(regions_demo.team_sizes()) + tickets_demo.progress_steps(tickets) + 1
+    return 2 + len(regions_demo.team_sizes()) + 1 + tickets_demo.progress_steps(tickets) + 1 + 1
 
 
 def seed_tickets(rng, progress, count):
     """Customers and COUNT tickets with timelines over the last days, then the handoff history of the last
     shift ends, as of now; returns summary lines."""
     now = timezone.now()
+    knowledge = knowledge_demo.seed_knowledge(now=now)
+    progress("knowledge base")
     summary = tickets_demo.seed_tickets(rng, count=count, now=now, progress=progress)
+    links = tickets_knowledge_demo.seed_article_links()
     handoffs = handoff_demo.seed_handoffs(now=now) if count else "Handoffs: none (no tickets)"
     progress("handoff history and briefings")
-    return f"{summary}\n{handoffs}"
+    quality = qa_demo.seed_qa(rng, now=now)
+    progress("quality reviews, surveys and calibration")
+    return f"{knowledge}\n{summary}\n{links}\n{handoffs}\n{quality}"
 
 
 def seed_people(rng, progress):

@@ -9,6 +9,8 @@ from rest_framework.routers import DefaultRouter
 from compliance import apis as compliance_apis
 from compliance.api_errors import api_error_page
 from handoff import apis as handoff_apis
+from knowledge import apis as knowledge_apis
+from qa import apis as qa_apis
 from regions import apis as regions_apis
 from tickets import apis as tickets_apis
 
@@ -34,6 +36,12 @@ router.register("handoff-runs", handoff_apis.HandoffRunViewSet, basename="handof
 router.register("handoffs", handoff_apis.HandoffViewSet, basename="handoff")
 router.register("briefings", handoff_apis.BriefingViewSet, basename="briefing")
 router.register("webhooks", webhooks_apis.WebhookSubscriptionViewSet, basename="webhook")
+router.register("articles", knowledge_apis.ArticleViewSet, basename="article")
+router.register("acknowledgements", knowledge_apis.AcknowledgementViewSet, basename="acknowledgement")
+router.register("rubrics", qa_apis.RubricViewSet, basename="rubric")
+router.register("qa-reviews", qa_apis.ReviewViewSet, basename="qa-review")
+router.register("calibration-sessions", qa_apis.CalibrationSessionViewSet, basename="calibration-session")
+router.register("survey-responses", qa_apis.SurveyResponseViewSet, basename="survey-response")
 
 api_v1 = [
     path("me/", MeApi.as_view(), name="me"),
@@ -42,6 +50,7 @@ api_v1 = [
     path("cold-tickets/", handoff_apis.ColdTicketsApi.as_view(), name="cold-tickets"),
     path("bouncing-tickets/", handoff_apis.BouncingTicketsApi.as_view(), name="bouncing-tickets"),
     path("audit/", compliance_apis.AuditEntryListApi.as_view(), name="audit"),
+    path("qa-metrics/", qa_apis.MetricsApi.as_view(), name="qa-metrics"),
     *router.urls,
 ]
 
@@ -66,6 +75,8 @@ urlpatterns = [
     path("", include("tickets.urls")),
     path("", include("handoff.urls")),
     path("", include("compliance.urls")),
+    path("", include("knowledge.urls")),
+    path("", include("qa.urls")),
     # Before the admin: its login page would bypass the lockout page and the two-factor step.
     path("admin/login/", views.admin_login, name="admin-login"),
     path("admin/", admin.site.urls),

@@ -356,6 +356,7 @@ class Notification(models.Model):
         SLA_WARNING = "sla_warning", "SLA warning"
         HANDOFF_BLOCKED = "handoff_blocked", "Handoffs blocked"
         BRIEFING = "briefing", "Briefing not acknowledged"
+        KB_ACK = "kb_ack", "Articles to acknowledge"
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     ticket = models.ForeignKey(
@@ -408,3 +409,24 @@ class TicketShare(UserObjectPermissionBase):
     """A per-object grant (django-guardian, direct foreign key): e.g. a ticket shared with a specialist."""
 
     content_object = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="shares")
+
+
+class TicketArticleLink(models.Model):
+    """A knowledge article used on a ticket: put into a reply, or the one that solved it (also on the timeline)."""
+
+    class Kind(models.TextChoices):
+        LINKED = "linked", "Used in a reply"
+        SOLVED = "solved", "Solved with this article"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="article_links")
+    article = models.ForeignKey("knowledge.Article", on_delete=models.CASCADE, related_name="ticket_links")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["ticket", "article", "kind"], name="one_article_link_per_kind")]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.kind} {self.article_id}"

@@ -1,6 +1,7 @@
 from celery import shared_task
 from django.utils import timezone
 
+from .knowledge import acknowledgement_reminders_send
 from .notifications import notifications_deliver_due, notifications_email
 from .retention import erasures_run_approved, tickets_anonymise_expired
 from .sla import sla_check_due
@@ -31,3 +32,9 @@ def retention_run_task():
 def erasures_run_approved_task():
     """Every minute: carry out the erasure requests admins have approved (a done request is left alone)."""
     return erasures_run_approved(now=timezone.now())
+
+
+@shared_task
+def acknowledgement_reminders_send_task():
+    """Every minute: remind agents on shift of the articles they still have to acknowledge (at most every 8 h)."""
+    return acknowledgement_reminders_send(now=timezone.now())

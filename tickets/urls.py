@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import knowledge_views, views
 
 urlpatterns = [
     path("queue/", views.queue, name="queue"),
@@ -21,4 +21,16 @@ urlpatterns = [
     path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications-read-all"),
     path("pii/reveal/", views.pii_reveal, name="pii-reveal"),
+    path("tickets/<int:pk>/articles/", knowledge_views.ticket_articles, name="ticket-articles"),
+    path(
+        "tickets/<int:pk>/articles/<int:article_pk>/insert/",
+        knowledge_views.ticket_article_insert,
+        name="ticket-article-insert",
+    ),
+    path(
+        "tickets/<int:pk>/articles/<int:article_pk>/solved/",
+        knowledge_views.ticket_article_solved,
+        name="ticket-article-solved",
+    ),
+    path("knowledge/effectiveness/", knowledge_views.knowledge_effectiveness, name="knowledge-effectiveness"),
 ]

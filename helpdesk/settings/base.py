@@ -291,6 +291,9 @@ CELERY_BEAT_SCHEDULE = {
     # Nightly, when the fewest agents are working: anonymise tickets past retention (CELERY_TIMEZONE is UTC).
     "retention": {"task": "tickets.tasks.retention_run_task", "schedule": crontab(hour=2, minute=30)},
     "erasures": {"task": "tickets.tasks.erasures_run_approved_task", "schedule": 60.0},
+    "acknowledgement-reminders": {"task": "tickets.tasks.acknowledgement_reminders_send_task", "schedule": 60.0},
+    # Weekly, Monday 00:30 UTC: queue last week's QA sample (weeks are UTC; a rerun queues nothing twice).
+    "qa-sampling": {"task": "qa.tasks.samples_run_task", "schedule": crontab(day_of_week=1, hour=0, minute=30)},
 }
 
 LOGGING = {

@@ -28,11 +28,13 @@ def test_visibility_timeout_outlives_any_task():
 
 
 NIGHTLY = {"retention"}  # anonymising old tickets: once a night is the job; a lost night is made good the next
+# Weekly: the QA sample of last week (idempotent per agent and week, so a rerun queues nothing twice).
+WEEKLY = {"qa-sampling"}
 
 
 def test_every_periodic_job_is_a_registered_task_and_runs_every_minute():
     app.loader.import_default_modules()
     for name, entry in settings.CELERY_BEAT_SCHEDULE.items():
         assert entry["task"] in app.tasks
-        if name not in NIGHTLY:
+        if name not in NIGHTLY | WEEKLY:
             assert entry["schedule"] == 60.0  # the reconcile loop: a lost message is made good a minute later

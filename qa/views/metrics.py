@@ -1,0 +1,117 @@
+import csv
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from compliance.models import AuditAction
+
+from ..events import qa_audit
+from ..forms import MetricsFilterForm, WeightsForm
+from ..metrics import DIMENSIONS, LABELS, METRICS, metrics_trend, metrics_week, qa_settings_update
+from ..models import QaSettings
+from ..sampling import week_start
+from ..selectors import is_admin, require_reviewer, team_scope
+
+COMPARED = ["qa", "csat", "fcr", "aht", "balanced"]  # the deltas that show speed bought with quality
+LOWER_IS_BETTER = {"aht"}
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_COLUMNS = [
+    "label", "qa", "reviews", "csat", "csat_answers", "ces", "ces_answers", "nps", "nps_answers",
+    "fcr", "solved", "aht", "sla", "blocked", "handoffs", "balanced",
+]  # fmt: skip
+
+
+def _filters(request):
+    require_reviewer(request.user)
+    return MetricsFilterForm(request.GET or None).values(week_start(timezone.now()))
+
+
+def _delta(metric, now, before):
+    if now is None or before is None:
+        return None
+    change = round(now - before, 1)
+    better = change < 0 if metric in LOWER_IS_BETTER else change > 0
+    return {"value": change, "better": better, "same": change == 0}
+
+
+def _chart(metric, trend):
+    """Bars of METRIC per week for a small inline SVG (no script, no CDN)."""
+    values = [(start, row[metric] if row else None) for start, row in trend]
+    top = {"ces": 7, "aht": max([v for _, v in values if v is not None] + [1])}.get(metric, 100)
+    bottom = -100 if metric == "nps" else 0
+    bars = []
+    for i, (start, value) in enumerate(values):
+        shown = "no data" if value is None else value
+        height = 1 if value is None else max(2, round(40 * (value - bottom) / (top - bottom)))
+        label = f"Week of {start:%Y-%m-%d}: {shown}"
+        bars.append({"x": i * 12, "y": 40 - height, "height": height, "label": label, "empty": value is None})
+    latest = next((v for _, v in reversed(values) if v is not None), None)
+    return {"metric": metric, "label": LABELS[metric], "bars": bars, "width": len(bars) * 12, "latest": latest}
+
+
+@login_required
+def metrics_page(request):
+    dimension, start = _filters(request)
+    teams = team_scope(request.user)
+    rows = metrics_week(teams=teams, start=start, dimension=dimension)
+    before = {r["key"]: r for r in metrics_week(teams=teams, start=start - dt.timedelta(days=7), dimension=dimension)}
+    for row in rows:
+        previous = before.get(row["key"], {})
+        row["deltas"] = {m: _delta(m, row[m], previous.get(m)) for m in COMPARED}
+    trend = metrics_trend(teams=teams, end_week=start)
+    context = {
+        "form": MetricsFilterForm(initial={"dimension": dimension, "week": start.date()}),
+        "dimension": dimension,
+        "dimension_label": DIMENSIONS[dimension],
+        # dates, not instants: a UTC week is named by its UTC days in every viewer's time zone
+        "start": start.date(),
+        "end": start.date() + dt.timedelta(days=6),
+        "rows": rows,
+        "charts": [_chart(m, trend) for m in METRICS],
+        "settings": QaSettings.current(),
+        "weights_form": WeightsForm(instance=QaSettings.current()) if is_admin(request.user) else None,
+    }
+    return render(request, "qa/metrics.html", context)
+
+
+def _cell(value):
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) and not text.lstrip("-").replace(".", "").isdigit() else text
+
+
+@login_required
+def metrics_csv(request):
+    dimension, start = _filters(request)
+    rows = metrics_week(teams=team_scope(request.user), start=start, dimension=dimension)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="qa-metrics-{dimension}-{start:%Y-%m-%d}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["week_start_utc", "dimension", *CSV_COLUMNS])
+    for row in rows:
+        writer.writerow([f"{start:%Y-%m-%d}", dimension, *(_cell(row[c]) for c in CSV_COLUMNS)])
+    qa_audit(
+        actor=request.user,
+        object_type="qa.metrics",
+        summary=f"QA metrics by {dimension} for the week of {start:%Y-%m-%d} exported ({len(rows)} rows)",
+        action=AuditAction.EXPORT,
+    )
+    return response
+
+
+@login_required
+@require_POST
+def metrics_settings(request):
+    if not is_admin(request.user):
+        raise Http404
+    form = WeightsForm(request.POST, instance=QaSettings.current())
+    if form.is_valid():
+        qa_settings_update(values={k: form.cleaned_data[k] for k in form.Meta.fields}, actor=request.user)
+        messages.success(request, "Weights and sampling saved.")
+    else:
+        messages.error(request, "Weights and sizes are whole numbers from 0; the AHT target at least 1 minute.")
+    return redirect("qa-metrics")
