@@ -8,6 +8,7 @@ class StrictCursorPagination(CursorPagination):
     """A cursor page; `page_size` must be one whole number from 1 to max_page_size, or it is a 400."""
 
     page_size = 100
+    ordering = ("id",)
     page_size_query_param = "page_size"
     max_page_size = 1000
 

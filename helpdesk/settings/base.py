@@ -207,6 +207,8 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     # Lists that declare filterset_fields take them as query parameters (documented in the schema).
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # Every list is a cursor page (no OFFSET, no COUNT); lists with another order name their own class.
+    "DEFAULT_PAGINATION_CLASS": "compliance.pagination.StrictCursorPagination",
     # Documents the common errors (one shape, compliance.api_errors) and Idempotency-Key on every operation.
     "DEFAULT_SCHEMA_CLASS": "helpdesk.idempotency.ApiAutoSchema",
     "EXCEPTION_HANDLER": "compliance.api_errors.api_exception_handler",

@@ -22,10 +22,10 @@ def api(role=None, token=False):
 def test_agent_reads_regions_teams_and_agents():
     agent = AgentFactory(team=TeamFactory(code="t1-dub"))
     client = api("agent")
-    assert client.get("/api/v1/regions/").json()[0]["code"] == "dub"
-    teams = client.get("/api/v1/teams/").json()
+    assert client.get("/api/v1/regions/").json()["results"][0]["code"] == "dub"
+    teams = client.get("/api/v1/teams/").json()["results"]
     assert teams[0]["code"] == "t1-dub" and teams[0]["headcount"] == 1
-    agents = client.get("/api/v1/agents/").json()
+    agents = client.get("/api/v1/agents/").json()["results"]
     assert agents[0]["username"] == agent.user.username
 
 

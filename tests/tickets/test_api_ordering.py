@@ -71,11 +71,24 @@ def test_configuration_lists_filter_by_their_fields():
     client = admin_client()
 
     def codes(url):
-        return sorted(row["code"] for row in client.get(url).json())
+        return sorted(row["code"] for row in client.get(url).json()["results"])
 
     # when / then
     assert codes(f"/api/v1/teams/?region={dub.pk}") == ["t1-dub", "t2-dub"]
     assert codes(f"/api/v1/teams/?region={dub.pk}&tier=1") == ["t1-dub"]
-    assert [a["team"] for a in client.get(f"/api/v1/agents/?team={t1_mnl.pk}").json()] == [t1_mnl.pk]
+    assert [a["team"] for a in client.get(f"/api/v1/agents/?team={t1_mnl.pk}").json()["results"]] == [t1_mnl.pk]
     response = client.get("/api/v1/teams/?tier=banana")
     assert response.status_code == 400 and "tier" in response.json()["error"]["fields"]
+
+
+def test_configuration_lists_are_cursor_pages():
+    # given three regions
+    for code in ("dub", "mnl", "mex"):
+        RegionFactory(code=code, name=code, time_zone="UTC", country="IE")
+    client = admin_client()
+
+    # when they are read two at a time, then the cursor walks them all, once each
+    first = client.get("/api/v1/regions/?page_size=2").json()
+    second = client.get(first["next"]).json()
+    assert [r["code"] for r in first["results"] + second["results"]] == ["dub", "mnl", "mex"]
+    assert second["next"] is None
