@@ -34,5 +34,10 @@ format: install
 test: lint
 	$(PY) -m pytest -n $${PYTEST_WORKERS:-2} $(PYTEST_ARGS)
 
+# Needs PostgreSQL on 127.0.0.1; writes docs/performance.md. BENCH_ARGS="--tickets 100000" for a quicker run.
+bench: install
+	$(PY) bench/scale.py $(BENCH_ARGS)
+	$(PY) bench/handoff.py
+
 clean:
 	rm -rf var

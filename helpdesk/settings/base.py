@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as django-axes requires: turns a lockout flagged during authentication into the lockout page.
     "axes.middleware.AxesMiddleware",
+    "helpdesk.replica.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -94,6 +95,10 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": env.database("DATABASE_URL", f"sqlite:///{VAR_DIR / 'meridian.sqlite3'}")}
+if env.raw("DATABASE_REPLICA_URL"):
+    # Reports read from a streaming replica of the primary (helpdesk.replica); tests point it at the test database.
+    DATABASES["replica"] = {**env.database("DATABASE_REPLICA_URL", None), "TEST": {"MIRROR": "default"}}
+DATABASE_ROUTERS = ["helpdesk.replica.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "helpdesk.User"
