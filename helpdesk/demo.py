@@ -11,8 +11,10 @@ from handoff import demo as handoff_demo
 from knowledge import demo as knowledge_demo
 from qa import demo as qa_demo
 from regions import demo as regions_demo
+from tickets import channels_demo as tickets_channels_demo
 from tickets import demo as tickets_demo
 from tickets import knowledge_demo as tickets_knowledge_demo
+from tickets.channels.email_out import customer_email_paused
 
 DEMO_PASSWORD = "meridian-demo"
 
@@ -58,7 +60,7 @@ def _user(username, *, first, last, time_zone, role, password_hash):
 
 def progress_steps(tickets=0):
     """How many times seed_people and then seed_tickets(count=TICKETS) call their PROGRESS callback."""
-    return 2 + len(regions_demo.team_sizes()) + 1 + tickets_demo.progress_steps(tickets) + 1 + 1
+    return 2 + len(regions_demo.team_sizes()) + 1 + tickets_demo.progress_steps(tickets) + 1 + 1 + 1
 
 
 def seed_tickets(rng, progress, count):
@@ -67,13 +69,17 @@ def seed_tickets(rng, progress, count):
     now = timezone.now()
     knowledge = knowledge_demo.seed_knowledge(now=now)
     progress("knowledge base")
-    summary = tickets_demo.seed_tickets(rng, count=count, now=now, progress=progress)
+    with customer_email_paused():  # replayed history reaches no customer's inbox
+        summary = tickets_demo.seed_tickets(rng, count=count, now=now, progress=progress)
     links = tickets_knowledge_demo.seed_article_links()
     handoffs = handoff_demo.seed_handoffs(now=now) if count else "Handoffs: none (no tickets)"
     progress("handoff history and briefings")
     quality = qa_demo.seed_qa(rng, now=now)
     progress("quality reviews, surveys and calibration")
-    return f"{knowledge}\n{summary}\n{links}\n{handoffs}\n{quality}"
+    # Last: the call it logs is the newest event of its ticket, after the handoff history.
+    channels = tickets_channels_demo.seed_channels() if count else "Channels: none (no tickets)"
+    progress("what each channel leaves behind")
+    return f"{knowledge}\n{summary}\n{channels}\n{links}\n{handoffs}\n{quality}"
 
 
 def seed_people(rng, progress):

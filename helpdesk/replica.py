@@ -28,7 +28,7 @@ class ReplicaRouter:
 
 
 class ReplicaReadsMiddleware:
-    """Runs a GET of a report page with its reads routed to the replica. Last in MIDDLEWARE: the session and the
+    """Runs a GET of a report page with its reads routed to the replica. Late in MIDDLEWARE: the session and the
     user are read from the primary before."""
 
     def __init__(self, get_response):

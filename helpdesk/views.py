@@ -12,8 +12,8 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.signals import user_login_failed
 from django.db.models import Max
-from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
-from django.shortcuts import redirect, render
+from django.http import FileResponse, Http404, HttpResponseBadRequest, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
@@ -24,6 +24,7 @@ from django_otp import login as otp_login
 
 from compliance.audit import audit_record
 from compliance.models import AuditAction, Role
+from tickets.selectors import ticket_get_for
 
 from .forms import IntegrationForm, PreferencesForm, TwoFactorCodeForm
 from .security import (
@@ -34,6 +35,7 @@ from .security import (
     totp_secret,
     totp_verify_login,
     two_factor_available_to,
+    vendor_may,
 )
 from .selectors import health_status, integration_get, integration_list
 from .services import integration_create, integration_token_issue, integration_token_revoke, user_set_preferences
@@ -247,3 +249,24 @@ def integrations(request):
             return HttpResponseBadRequest("Unknown action.")
     context = {"form": form, "accounts": integration_list(), "issued": issued}
     return render(request, "helpdesk/integrations.html", context, status=status)
+
+
+@login_required
+@require_GET
+def attachment_download(request, pk, attachment_pk):
+    """A customer's file, to an agent who may see the ticket (else 404) and whose vendor tier may download files
+    (settings.VENDOR_RESTRICTIONS); each download is in the audit log."""
+    if not request.user.has_perm("helpdesk.use_app") or not vendor_may(request.user, "attachment_download"):
+        raise Http404
+    ticket = ticket_get_for(request.user, pk)
+    attachment = get_object_or_404(ticket.attachments, pk=attachment_pk)
+    audit_record(
+        action=AuditAction.EXPORT,
+        actor=request.user,
+        summary=f"{request.user.get_username()} downloaded {attachment.name} of {ticket.reference}",
+        object_type=attachment._meta.label_lower,
+        object_id=attachment.pk,
+        request=request,
+    )
+    # Always a download, never shown inline: a customer's HTML file must not run as a page of ours.
+    return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.name)

@@ -1,6 +1,18 @@
+from django import forms
 from django.contrib import admin
 
-from .models import Customer, Macro, RoutingRule, SlaPolicy, Tag, Ticket, TicketEvent
+from .models import (
+    AcknowledgementTemplate,
+    Customer,
+    Macro,
+    Mailbox,
+    QuarantinedMail,
+    RoutingRule,
+    SlaPolicy,
+    Tag,
+    Ticket,
+    TicketEvent,
+)
 
 
 @admin.register(Customer)
@@ -70,3 +82,56 @@ class MacroAdmin(admin.ModelAdmin):
 
 
 admin.site.register(Tag)
+
+
+# ---- Channels (docs/channels.md) ------------------------------------------------------------------------------------
+
+
+class MailboxForm(forms.ModelForm):
+    """The password is never shown again; leave it empty to keep the stored one."""
+
+    password = forms.CharField(widget=forms.PasswordInput, required=False, help_text="Empty: keep the current one")
+
+    class Meta:
+        model = Mailbox
+        fields = ["name", "host", "port", "username", "password", "folder", "use_ssl", "enabled"]
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not password and not self.instance.pk:
+            raise forms.ValidationError("Give the mailbox password.")
+        return password or self.instance.password
+
+
+@admin.register(Mailbox)
+class MailboxAdmin(admin.ModelAdmin):
+    form = MailboxForm
+    list_display = ["name", "username", "host", "folder", "enabled", "last_fetched_at", "last_error"]
+    list_filter = ["enabled"]
+
+
+@admin.register(QuarantinedMail)
+class QuarantinedMailAdmin(admin.ModelAdmin):
+    """Read-only: the raw message is kept as received, to be looked at or fed to the webhook again."""
+
+    list_display = ["received_at", "kind", "reason", "source", "message_id"]
+    list_filter = ["kind", "source"]
+    search_fields = ["reason", "message_id"]
+    readonly_fields = ["received_at", "kind", "reason", "source", "message_id", "raw_text"]
+    exclude = ["raw"]
+
+    @admin.display(description="Raw message")
+    def raw_text(self, obj):
+        return bytes(obj.raw).decode("utf-8", errors="replace")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AcknowledgementTemplate)
+class AcknowledgementTemplateAdmin(admin.ModelAdmin):
+    list_display = ["market", "language", "subject"]
+    list_filter = ["market", "language"]

@@ -3,3 +3,9 @@ from django.apps import AppConfig
 
 class TicketsConfig(AppConfig):
     name = "tickets"
+
+    def ready(self):
+        from .channels import retention as channels_retention
+        from .retention import tickets_anonymised
+
+        tickets_anonymised.connect(channels_retention.tickets_anonymised, dispatch_uid="tickets.channels.anonymise")

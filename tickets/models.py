@@ -1,4 +1,7 @@
 import datetime as dt
+import re
+import uuid
+from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -229,6 +232,8 @@ class EventKind(models.TextChoices):
     KB_LINK = "kb_link", "Knowledge article linked"
     ESCALATION = "escalation", "Escalation flags"
     REDACTION = "redaction", "Redaction"
+    EMAIL = "email", "Email delivery"
+    CALL = "call", "Phone call"
 
 
 MESSAGE_KINDS = [EventKind.CUSTOMER_MESSAGE, EventKind.REPLY, EventKind.NOTE]
@@ -430,3 +435,122 @@ class TicketArticleLink(models.Model):
 
     def __str__(self):
         return f"{self.ticket_id} {self.kind} {self.article_id}"
+
+
+# ---- Channels (tickets/channels/, docs/channels.md) -----------------------------------------------------------------
+
+
+class MailMessage(models.Model):
+    """One email on a ticket, in or out, by its Message-ID: threads replies and drops a second delivery."""
+
+    class Direction(models.TextChoices):
+        IN = "in", "Received"
+        OUT = "out", "Sent"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="mail_messages")
+    event = models.ForeignKey(TicketEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    message_id = models.CharField(max_length=255, unique=True, help_text="Without the angle brackets")
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True, help_text="Outbound: when the SMTP server accepted it")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["event", "direction"], name="one_mail_per_event_and_direction")]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.direction} <{self.message_id}>"
+
+
+def attachment_path(attachment, filename):
+    # The stored name is ours (unguessable, no path tricks); the name the customer gave is kept in Attachment.name.
+    suffix = Path(filename).suffix.lower()
+    suffix = suffix if re.fullmatch(r"\.[a-z0-9]{1,10}", suffix) else ""
+    return f"attachments/{attachment.ticket_id}/{uuid.uuid4().hex}{suffix}"
+
+
+class Attachment(models.Model):
+    """A file a customer sent (email, web form, ticket link); stored under MEDIA_ROOT, listed on the ticket."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="attachments")
+    event = models.ForeignKey(TicketEvent, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    name = models.CharField(max_length=255, help_text="The file name as the customer sent it")
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=120)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"{self.ticket_id} {self.name}"
+
+
+class Mailbox(models.Model):
+    """An IMAP mailbox that `fetch_mail` reads every minute while enabled."""
+
+    name = models.CharField(max_length=80, unique=True)
+    host = models.CharField(max_length=200)
+    port = models.PositiveIntegerField(default=993)
+    username = models.CharField(max_length=200)
+    password = models.CharField(max_length=200)
+    folder = models.CharField(max_length=100, default="INBOX")
+    use_ssl = models.BooleanField(default=True)
+    enabled = models.BooleanField(default=False)
+    last_fetched_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "mailboxes"
+
+    def __str__(self):
+        return f"{self.name} ({self.username}@{self.host})"
+
+
+class QuarantinedMail(models.Model):
+    """Inbound mail that became no ticket message: malformed, an auto-reply or a bounce. Kept whole, never lost."""
+
+    class Kind(models.TextChoices):
+        MALFORMED = "malformed", "Malformed"
+        AUTO_REPLY = "auto_reply", "Auto-reply"
+        BOUNCE = "bounce", "Bounce"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    reason = models.CharField(max_length=300)
+    raw = models.BinaryField()
+    source = models.CharField(max_length=100, help_text="Mailbox name or webhook")
+    message_id = models.CharField(max_length=255, blank=True)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        verbose_name_plural = "quarantined mail"
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.reason}"
+
+
+class Market(models.TextChoices):
+    DACH = "dach", "DACH (short and direct)"
+    NA = "na", "North America (short and direct)"
+    LATAM = "latam", "Latin America (warm)"
+    APAC = "apac", "Asia-Pacific (warm)"
+    OTHER = "other", "Elsewhere (short and direct)"
+
+
+class AcknowledgementTemplate(models.Model):
+    """The acknowledgement email of one market in one language; without a row the built-in text is used."""
+
+    market = models.CharField(max_length=8, choices=Market.choices)
+    language = models.CharField(max_length=8, help_text="ISO 639-1, e.g. es")
+    subject = models.CharField(max_length=150)
+    body = models.TextField(help_text="Plain text; placeholders: {name}, {reference}, {subject}, {link}")
+
+    class Meta:
+        ordering = ["market", "language"]
+        constraints = [models.UniqueConstraint(fields=["market", "language"], name="one_ack_template_per_market")]
+
+    def __str__(self):
+        return f"{self.get_market_display()} · {self.language}"

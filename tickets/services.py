@@ -16,6 +16,7 @@ from compliance.models import AuditAction
 from compliance.redaction import findings_summary, redact, redact_all
 from regions.models import Rotation
 
+from .channels.email_out import reply_email_queue
 from .events import event_record, events_record_bulk
 from .models import OPEN_STATUSES, Customer, EventKind, Priority, SlaSegment, Status, Tag, Ticket
 from .notifications import notification_create
@@ -105,9 +106,19 @@ def _give_to(ticket, assignee, *, actor, now, kind, summary, notice):
         notification_create(recipient=assignee, ticket=ticket, kind="assigned", now=now, text=notice)
 
 
-def _record_customer_message(ticket, body, redacted, now):
-    """The customer's (already redacted) words on the timeline, and what was redacted from them, counts only."""
-    event_record(ticket=ticket, kind=EventKind.CUSTOMER_MESSAGE, at=now, body=body, summary=ticket.customer.name)
+def _record_customer_message(ticket, body, redacted, now, channel=None):
+    """The customer's (already redacted) words on the timeline, and what was redacted from them, counts only.
+
+    The message's CHANNEL (default: the ticket's) is kept in its data, for the badge on the timeline.
+    """
+    event = event_record(
+        ticket=ticket,
+        kind=EventKind.CUSTOMER_MESSAGE,
+        at=now,
+        body=body,
+        summary=ticket.customer.name,
+        data={"channel": channel or ticket.channel},
+    )
     if redacted:
         event_record(
             ticket=ticket,
@@ -116,6 +127,7 @@ def _record_customer_message(ticket, body, redacted, now):
             summary=f"Redacted at intake: {findings_summary(redacted)}",
             data={"counts": dict(redacted)},
         )
+    return event
 
 
 def ticket_create(
@@ -299,9 +311,10 @@ def ticket_reply(*, ticket, body, actor, internal=False, at=None):
         kind = EventKind.NOTE if internal else EventKind.REPLY
         if not internal:  # placeholders left by a macro (the customer's name, when masked for the agent)
             body = fill_placeholders(body, ticket=ticket, agent=actor)
-        event_record(ticket=ticket, kind=kind, actor=actor, at=now, body=body, summary=_name(actor))
+        event = event_record(ticket=ticket, kind=kind, actor=actor, at=now, body=body, summary=_name(actor))
         fields = []
         if not internal:
+            reply_email_queue(event=event)
             ticket.first_response_at = ticket.first_response_at or now
             ticket.last_public_reply_at = now
             ticket.handoffs_since_progress = 0
@@ -311,8 +324,9 @@ def ticket_reply(*, ticket, body, actor, internal=False, at=None):
         return _announce(_save(ticket, now, fields), "ticket.updated")
 
 
-def ticket_customer_message(*, ticket, body, at=None):
-    """The customer wrote again: on the timeline, SLA next-response clock, reopen if pending or solved."""
+def ticket_customer_message(*, ticket, body, at=None, channel=None):
+    """The customer wrote again (through CHANNEL, default the ticket's): on the timeline, SLA next-response clock,
+    reopen if pending or solved."""
     now = at or timezone.now()
     body, redacted = redact(body.strip())
     if not body:
@@ -321,7 +335,7 @@ def ticket_customer_message(*, ticket, body, at=None):
         ticket = _lock(ticket)
         if ticket.status == Status.CLOSED:
             raise ValidationError({"body": "The ticket is closed; a new message opens a follow-up ticket."})
-        _record_customer_message(ticket, body, redacted, now)
+        _record_customer_message(ticket, body, redacted, now, channel)
         ticket.last_customer_message_at = now
         if ticket.status in (Status.PENDING, Status.SOLVED, Status.ON_HOLD):
             _change_status(ticket, Status.OPEN, None, now, "customer replied")

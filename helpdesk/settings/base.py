@@ -69,9 +69,10 @@ MIDDLEWARE = [
     "helpdesk.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Runs report views with their reads on the replica; after the session and user are read from the primary.
+    "helpdesk.replica.ReplicaReadsMiddleware",
     # Last, as django-axes requires: turns a lockout flagged during authentication into the lockout page.
     "axes.middleware.AxesMiddleware",
-    "helpdesk.replica.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "helpdesk.urls"
@@ -199,6 +200,18 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Absolute links in emails.
 SITE_URL = env.raw("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Channels (docs/channels.md). The customer's ticket link stops working after this many days; every email we send
+# carries a fresh one.
+TICKET_LINK_MAX_AGE_DAYS = env.integer("TICKET_LINK_MAX_AGE_DAYS", 30)
+# The shared secret a mail provider sends to POST /inbound/email/ (header X-Meridian-Token); unset: only
+# integration API tokens are accepted there.
+INBOUND_EMAIL_TOKEN = env.raw("INBOUND_EMAIL_TOKEN")
+# The country of a new customer who writes from a domain without a country (.com): residency needs one.
+INBOUND_EMAIL_DEFAULT_COUNTRY = env.raw("INBOUND_EMAIL_DEFAULT_COUNTRY", "US")
+# Inbound mail larger than this is quarantined unread (bytes).
+INBOUND_EMAIL_MAX_BYTES = 25 * 1024 * 1024
+# The public web form and chat: this many new tickets (chats) per IP address and hour.
+WEB_FORM_RATE_PER_HOUR = 5
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -250,6 +263,11 @@ SPECTACULAR_SETTINGS = {
 # the database every minute, which is why a broker that is not crash-safe is
 # acceptable for a laptop.
 REDIS_URL = env.redis_url("REDIS_URL")
+# API throttles, the web form's limits and chat presence live in the cache. With more than one web or worker process
+# they must share it: a Redis database of its own (not the broker's). Unset: a cache per process.
+CACHE_URL = env.redis_url("CACHE_URL")
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
 # Webhooks reach public addresses only, unless this is a closed network (helpdesk.webhooks.addresses).
 WEBHOOK_ALLOW_PRIVATE_HOSTS = env.boolean("WEBHOOK_ALLOW_PRIVATE_HOSTS", False)
 CELERY_BROKER_DIR = VAR_DIR / "celery"
@@ -299,6 +317,10 @@ CELERY_BEAT_SCHEDULE = {
     "retention": {"task": "tickets.tasks.retention_run_task", "schedule": crontab(hour=2, minute=30)},
     "erasures": {"task": "tickets.tasks.erasures_run_approved_task", "schedule": 60.0},
     "acknowledgement-reminders": {"task": "tickets.tasks.acknowledgement_reminders_send_task", "schedule": 60.0},
+    # Reads the IMAP mailboxes enabled in the admin; a no-op while none is.
+    "fetch-mail": {"task": "tickets.tasks.mailboxes_fetch_task", "schedule": 60.0},
+    # Nightly: quarantined mail (auto-replies, bounces, malformed) is kept 30 days, then deleted.
+    "quarantine-purge": {"task": "tickets.tasks.quarantine_purge_task", "schedule": crontab(hour=2, minute=45)},
     # Weekly, Monday 00:30 UTC: queue last week's QA sample (weeks are UTC; a rerun queues nothing twice).
     "qa-sampling": {"task": "qa.tasks.samples_run_task", "schedule": crontab(day_of_week=1, hour=0, minute=30)},
 }

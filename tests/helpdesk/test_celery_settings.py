@@ -27,7 +27,8 @@ def test_visibility_timeout_outlives_any_task():
     assert app.conf.task_time_limit == settings.CELERY_TASK_TIME_LIMIT
 
 
-NIGHTLY = {"retention"}  # anonymising old tickets: once a night is the job; a lost night is made good the next
+# Anonymising old tickets, deleting old quarantined mail: once a night is the job; a lost night is made good the next.
+NIGHTLY = {"retention", "quarantine-purge"}
 # Weekly: the QA sample of last week (idempotent per agent and week, so a rerun queues nothing twice).
 WEEKLY = {"qa-sampling"}
 

@@ -70,3 +70,29 @@ def test_email_url_errors(monkeypatch):
     monkeypatch.setenv("EMAIL_URL", "smtp://")
     with pytest.raises(env.ConfigError, match="EMAIL_URL needs a host"):
         env.email("EMAIL_URL", "console://")
+
+
+@pytest.mark.redis
+def test_cache_url_gives_every_process_one_redis_cache(tmp_path):
+    # given CACHE_URL, as every web and worker process of a deployment has it
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from django.conf import settings
+
+    url = settings.REDIS_URL.rsplit("/", 1)[0] + "/7"
+    script = (
+        "import django; django.setup(); from django.core.cache import cache; import sys; "
+        "cache.set('probe', sys.argv[1]) if sys.argv[1] != '-' else print(cache.get('probe'))"
+    )
+    env = {**os.environ, "CACHE_URL": url, "DJANGO_SETTINGS_MODULE": "helpdesk.settings.test"}
+    root = Path(__file__).resolve().parents[2]
+
+    # when one process writes and another reads
+    subprocess.run([sys.executable, "-c", script, "from-the-first"], env=env, cwd=root, check=True)
+    second = subprocess.run([sys.executable, "-c", script, "-"], env=env, cwd=root, check=True, capture_output=True)
+
+    # then the second sees what the first wrote
+    assert second.stdout.decode().strip() == "from-the-first"
