@@ -5,6 +5,7 @@ import datetime as dt
 import io
 import json
 import random
+import sys
 import time
 
 from django.contrib.auth import get_user_model
@@ -28,9 +29,19 @@ def _pick(rng, weighted):
     return rng.choices([value for value, _ in weighted], [weight for _, weight in weighted])[0]
 
 
-def _copy(table, columns, rows):
-    """COPY ROWS (tuples of str) into TABLE in batches; returns the count."""
+def _bar(label, done, total):
+    """A progress bar on stderr, redrawn in place."""
+    filled = int(30 * done / total) if total else 30
+    sys.stderr.write(f"\r{label:<10} [{'#' * filled}{'.' * (30 - filled)}] {done:>11,}/{total:,}")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def _copy(table, columns, rows, total):
+    """COPY ROWS (tuples of str, TOTAL of them) into TABLE in batches, with a progress bar; returns the count."""
     count, buffer = 0, io.StringIO()
+    label = table.removeprefix("tickets_")
 
     def flush():
         buffer.seek(0)
@@ -45,7 +56,9 @@ def _copy(table, columns, rows):
         count += 1
         if count % BATCH == 0:
             flush()
+            _bar(label, min(count, total), total)
     flush()
+    _bar(label, total, total)
     return count
 
 
@@ -118,7 +131,7 @@ def load_customers(rng, count):
             language = _pick(rng, LANGUAGES)
             yield (f"Customer {n}", f"customer{n}@example.org", "", "", country, language, "en-US", "UTC", "")
 
-    return _copy("tickets_customer", columns, (row + ("", "", "f", created) for row in rows()))
+    return _copy("tickets_customer", columns, (row + ("", "", "f", created) for row in rows()), count)
 
 
 def load_tickets(rng, count, teams, agents, first_customer, customers):
@@ -175,7 +188,7 @@ def load_tickets(rng, count, teams, agents, first_customer, customers):
                 _ts(updated) if status in {"solved", "closed"} else "\\N",
             )
 
-    loaded = _copy("tickets_ticket", columns, tickets())
+    loaded = _copy("tickets_ticket", columns, tickets(), count)
     with connection.cursor() as cursor:
         cursor.execute("SELECT setval(pg_get_serial_sequence('tickets_ticket', 'id'), %s)", [count])
 
@@ -189,10 +202,35 @@ def load_tickets(rng, count, teams, agents, first_customer, customers):
                 yield (str(pk), kind, _ts(start + dt.timedelta(minutes=n)), "\\N", body, kind, empty)
 
     event_columns = ["ticket_id", "kind", "created_at", "actor_id", "body", "summary", "data"]
-    return loaded, _copy("tickets_ticketevent", event_columns, events())
+    total = sum(events_of.values())
+    return loaded, _copy("tickets_ticketevent", event_columns, events(), total)
 
 
-def load(*, tickets, seed, progress=print):
+def load_articles(rng, count, teams):
+    """COUNT published internal articles of 60 to 200 words, through the knowledge services (search vectors and all)."""
+    from knowledge.models import Category
+    from knowledge.services import article_create, article_transition
+
+    admin = get_user_model().objects.get(username="admin")
+    categories = [Category.objects.create(name=f"Topic {n}", slug=f"topic-{n}") for n in range(12)]
+    for n in range(count):
+        words = [rng.choice(WORDS) for _ in range(rng.randint(60, 200))]
+        article = article_create(
+            owner_team=teams[n % len(teams)],
+            category=categories[n % len(categories)],
+            title=f"How to handle {words[0]} and {words[1]} ({n})",
+            body=" ".join(words),
+            actor=admin,
+            at=NOW,
+        )
+        article_transition(article=article, to="in_review", actor=admin, at=NOW)
+        article_transition(article=article, to="published", actor=admin, at=NOW)
+        if (n + 1) % 100 == 0 or n + 1 == count:
+            _bar("articles", n + 1, count)
+    return count
+
+
+def load(*, tickets, seed, articles=2000, progress=print):
     """The whole dataset; returns {what: count} and the seconds it took."""
     rng = random.Random(seed)
     started = time.monotonic()
@@ -209,9 +247,9 @@ def load(*, tickets, seed, progress=print):
     with transaction.atomic():
         count, events = load_tickets(rng, tickets, teams, agents, first_customer, customers)
     progress(f"tickets: {count}, events: {events}")
+    load_articles(rng, articles, teams)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     seconds = time.monotonic() - started
-    return {"teams": len(teams), "agents": len(agents), "customers": customers, "tickets": count, "events": events}, (
-        seconds
-    )
+    counts = {"teams": len(teams), "agents": len(agents), "customers": customers, "tickets": count, "events": events}
+    return {**counts, "articles": articles}, seconds

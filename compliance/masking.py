@@ -8,11 +8,26 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
+from django.contrib.auth.models import Group, Permission
+from django.db.models import CharField, DateTimeField, F, IntegerField, Value
+from django.db.models.functions import Cast, Concat
 from django.utils import timezone
+from django.utils.functional import LazyObject
 
-from regions.models import Agent, Vendor
+from regions.models import Team, Vendor
+from regions.selectors import agent_for, led_team_ids_remember
 
-from .models import DEFAULT_TREATMENTS, Audience, PiiField, PiiPolicy, PiiReveal, ResidencyRestriction, Role, Treatment
+from .models import (
+    DEFAULT_TREATMENTS,
+    ROLE_ORDER,
+    Audience,
+    PiiField,
+    PiiPolicy,
+    PiiReveal,
+    ResidencyRestriction,
+    Role,
+    Treatment,
+)
 
 HIDDEN_TEXT = "[hidden]"
 _EMAIL = re.compile(r"\b([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})\b")
@@ -36,6 +51,53 @@ class Shown:
         return self.state in (Treatment.MASKED, Treatment.HIDDEN)
 
 
+def _rows(queryset, kind, value):
+    text = CharField()
+    return queryset.order_by().annotate(kind=Value(kind, output_field=text), value=value).values_list("kind", "value")
+
+
+def principal_load(user):
+    """Role, permissions and led teams of USER in one query, kept on the user object for the rest of the request.
+
+    Without it every page pays four round trips before its own work: Django's ModelBackend reads the user's and the
+    groups' permissions apart, User.role reads the groups, the ticket scope reads the led teams. This fills the same
+    caches (ModelBackend's permission caches, the `role` cached property, regions.selectors.led_team_ids), so the
+    answers are those the separate reads would give. Call it before the first permission check; it does nothing
+    for an anonymous user or when run twice.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return
+    target = user._wrapped if isinstance(user, LazyObject) else user
+    if getattr(target, "_principal_loaded", False):
+        return
+    text = CharField()
+    perm = Concat(F("content_type__app_label"), Value("."), F("codename"), output_field=text)
+    rows = _rows(Group.objects.filter(user=target), "group", F("name")).union(
+        _rows(Permission.objects.filter(user=target), "user_perm", perm),
+        _rows(Permission.objects.filter(group__user=target), "group_perm", perm),
+        _rows(Team.objects.filter(leads=target), "led", Cast("pk", output_field=text)),
+        all=True,
+    )
+    found = {"group": set(), "user_perm": set(), "group_perm": set(), "led": []}
+    for kind, value in rows:
+        if kind == "led":
+            found["led"].append(int(value))
+        else:
+            found[kind].add(value)
+    if "role" not in target.__dict__:
+        # The same rule as helpdesk.models.User.role.
+        held = found["group"]
+        role = Role.ADMIN if target.is_superuser else next((r for r in ROLE_ORDER if r.label in held), None)
+        target.__dict__["role"] = role
+    # A superuser's permissions are all of them (ModelBackend reads them all): left to Django.
+    if not target.is_superuser and not hasattr(target, "_perm_cache"):
+        target._user_perm_cache = found["user_perm"]
+        target._group_perm_cache = found["group_perm"]
+        target._perm_cache = found["user_perm"] | found["group_perm"]
+    led_team_ids_remember(target, sorted(found["led"]))
+    target._principal_loaded = True
+
+
 def audience_for(user, agent=None):
     role = getattr(user, "role", None)
     if role == Role.ADMIN:
@@ -44,7 +106,7 @@ def audience_for(user, agent=None):
         return Audience.INTEGRATION
     if role == Role.LEAD:
         return Audience.LEAD
-    agent = agent or getattr(user, "agent", None)
+    agent = agent or agent_for(user)
     if agent is None:
         return Audience.VENDOR_T1  # unknown people get the strictest treatment
     kind = "vendor" if agent.team.vendor.kind == Vendor.Kind.BPO else "inhouse"
@@ -57,19 +119,50 @@ class Viewer:
     def __init__(self, user):
         self.user = user
         signed_in = user is not None and user.is_authenticated
-        agent = (
-            Agent.objects.select_related("team__vendor", "team__region").filter(user=user).first()
-            if signed_in
-            else None
-        )
+        agent = agent_for(user) if signed_in else None
         self.audience = audience_for(user, agent) if signed_in else Audience.VENDOR_T1
         self.zone = agent.team.region.residency_zone if agent is not None else None
 
     @cached_property
+    def _rules(self):
+        """(policy rows, forbidden zones, active reveals) of this viewer in one query: all three are small and every
+        page that shows personal data needs them."""
+        text, number, instant = CharField(), IntegerField(), DateTimeField()
+
+        def rows(queryset, kind, first, second="", customer=None, until=None):
+            return (
+                queryset.order_by()
+                .annotate(
+                    kind_=Value(kind, output_field=text),
+                    first_=first,
+                    second_=Value(second, output_field=text) if isinstance(second, str) else second,
+                    # typed NULLs: PostgreSQL types a UNION's columns pair by pair, and a bare NULL pair is text
+                    customer_=Cast(Value(None), output_field=number) if customer is None else customer,
+                    until_=Cast(Value(None), output_field=instant) if until is None else until,
+                )
+                .values_list("kind_", "first_", "second_", "customer_", "until_")
+            )
+
+        parts = [rows(PiiPolicy.objects.filter(audience=self.audience), "policy", F("field"), F("treatment"))]
+        if self.zone is not None:
+            parts.append(rows(ResidencyRestriction.objects.filter(handling_zone=self.zone), "zone", F("data_zone")))
+        if self.user is not None and self.user.is_authenticated:
+            reveals = PiiReveal.objects.filter(user=self.user, expires_at__gt=timezone.now())
+            parts.append(rows(reveals, "reveal", F("field"), customer=F("customer_id"), until=F("expires_at")))
+        policy, forbidden, revealed = {}, set(), {}
+        for kind, first, second, customer_id, until in parts[0].union(*parts[1:], all=True):
+            if kind == "policy":
+                policy[first] = second
+            elif kind == "zone":
+                forbidden.add(first)
+            else:
+                revealed[(customer_id, first)] = until
+        return policy, forbidden, revealed
+
+    @cached_property
     def treatments(self):
         table = {field: DEFAULT_TREATMENTS[(field, self.audience)] for field in PiiField}
-        for field, treatment in PiiPolicy.objects.filter(audience=self.audience).values_list("field", "treatment"):
-            table[field] = treatment
+        table.update(self._rules[0])
         return table
 
     @cached_property
@@ -77,17 +170,13 @@ class Viewer:
         """Customer zones whose data may not be handled unmasked in this viewer's zone."""
         if self.zone is None:
             return set()
-        return set(ResidencyRestriction.objects.filter(handling_zone=self.zone).values_list("data_zone", flat=True))
+        return self._rules[1]
 
     @cached_property
     def reveals(self):
         if self.user is None or not self.user.is_authenticated:
             return {}
-        now = timezone.now()
-        rows = PiiReveal.objects.filter(user=self.user, expires_at__gt=now).values_list(
-            "customer_id", "field", "expires_at"
-        )
-        return {(customer_id, field): expires for customer_id, field, expires in rows}
+        return self._rules[2]
 
     def treatment(self, field, customer_zone=None):
         treatment = self.treatments[field]

@@ -2,13 +2,14 @@
 
 import datetime as dt
 
-from django.db.models import F, Min, OuterRef, Q, Subquery
+from django.db.models import F, Min, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
 
-from regions.selectors import team_list, team_next_boundary, team_on_shift
+from regions.models import ShiftPattern
+from regions.selectors import memoized, team_list, team_next_boundary, team_on_shift, teams_with_shifts
 from tickets.models import MESSAGE_KINDS, OPEN_STATUSES, EventKind, Ticket, TicketEvent
 
 from .models import DEFAULTS, Briefing, Handoff, HandoffRun, HandoffSettings, Outcome
-from .services import note_problem, settings_for
+from .services import note_problem
 
 TOUCH_KINDS = [*[k for k in MESSAGE_KINDS if k != EventKind.CUSTOMER_MESSAGE], EventKind.STATUS, EventKind.NEXT_ACTION]
 UNTOUCHED_AFTER = dt.timedelta(hours=1)
@@ -16,7 +17,7 @@ UNTOUCHED_AFTER = dt.timedelta(hours=1)
 
 def readiness(team):
     """Open tickets of TEAM that would be blocked at its next handoff, with why, most urgent first."""
-    rule = settings_for(team).note_rule
+    rule = _settings_by_team().get(team.pk, DEFAULTS).note_rule
     tickets = (
         Ticket.objects.filter(team=team, status__in=OPEN_STATUSES)
         .select_related("assignee", "customer")
@@ -37,12 +38,13 @@ def readiness(team):
 
 
 def _settings_by_team():
-    return {s.team_id: s for s in HandoffSettings.objects.all()}
+    """{team id: HandoffSettings} of every team with its own rules; once per request inside request_memo()."""
+    return memoized("handoff_settings", lambda: {s.team_id: s for s in HandoffSettings.objects.all()})
 
 
 def cold_tickets(tickets, *, now):
     """Open tickets whose owning team is off shift, or with no activity for the team's cold time (16 h)."""
-    teams = list(team_list())
+    teams = teams_with_shifts()
     off_shift = [t.pk for t in teams if not team_on_shift(t, now)]
     settings = _settings_by_team()
     quiet = Q()
@@ -55,7 +57,7 @@ def cold_tickets(tickets, *, now):
 def bouncing_tickets(tickets):
     """Open tickets handed off the team's threshold of times (3) with no public reply or status change between."""
     settings = _settings_by_team()
-    teams = list(team_list())
+    teams = teams_with_shifts()
     bouncing = Q()
     for threshold in {settings.get(t.pk, DEFAULTS).bounce_threshold for t in teams} or {DEFAULTS.bounce_threshold}:
         ids = [t.pk for t in teams if settings.get(t.pk, DEFAULTS).bounce_threshold == threshold]
@@ -70,9 +72,19 @@ def ticket_flags(ticket, *, now):
     settings = HandoffSettings.objects.filter(team_id=ticket.team_id).first() or DEFAULTS
     quiet = ticket.updated_at < now - dt.timedelta(hours=settings.cold_after_hours)
     return {
-        "cold": quiet or not team_on_shift(team_list().get(pk=ticket.team_id), now),
+        "cold": quiet or not team_on_shift(_with_shifts(ticket.team), now),
         "bouncing": ticket.handoffs_since_progress >= settings.bounce_threshold,
     }
+
+
+def _with_shifts(team):
+    """TEAM (already read, with its region) with what shift arithmetic needs: its patterns, days and holidays."""
+    prefetch_related_objects(
+        [team],
+        Prefetch("shift_patterns", queryset=ShiftPattern.objects.prefetch_related("days")),
+        "region__holiday_overrides",
+    )
+    return team
 
 
 def blocked_handoffs(teams):
@@ -132,7 +144,8 @@ def run_metrics(runs, *, now):
 
 
 def next_boundary_of(team, now):
-    return team_next_boundary(team_list().get(pk=team.pk), now)
+    with_shifts = next((t for t in teams_with_shifts(tier=team.tier) if t.pk == team.pk), None)
+    return team_next_boundary(with_shifts or team_list().get(pk=team.pk), now)
 
 
 def briefing_for(team, now):

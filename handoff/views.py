@@ -8,8 +8,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from compliance.masking import principal_load
 from compliance.models import Role
 from regions.models import Team
+from regions.selectors import led_team_ids, request_memo, teams_with_shifts
 from tickets.selectors import ticket_scope
 
 from . import selectors
@@ -26,11 +28,22 @@ def _teams_for(user):
     return teams if user.role == Role.ADMIN else teams.filter(leads=user)
 
 
+def _dashboard_teams(user):
+    """_teams_for(USER) as a list, from the teams with shifts the rest of the dashboard shares (request_memo)."""
+    if not user.has_perm("handoff.view_dashboard"):
+        raise Http404
+    teams = teams_with_shifts()
+    if user.role != Role.ADMIN:
+        led = set(led_team_ids(user))
+        teams = [t for t in teams if t.pk in led]
+    return sorted(teams, key=lambda t: (t.tier, t.code))
+
+
 def _dashboard_context(request):
-    teams = _teams_for(request.user)
+    teams = _dashboard_teams(request.user)
     if not teams:
         return {"teams": [], "team": None}
-    team = teams.filter(code=request.GET.get("team")).first() or teams.first()
+    team = next((t for t in teams if t.code == request.GET.get("team")), teams[0])
     now = timezone.now()
     boundary = selectors.next_boundary_of(team, now)
     arriving = None
@@ -75,9 +88,12 @@ def _briefing_people(briefing):
 
 @login_required
 def dashboard(request):
-    context = _dashboard_context(request)
+    principal_load(request.user)
     template = "handoff/_dashboard_body.html" if request.htmx else "handoff/dashboard.html"
-    return render(request, template, context)
+    # Teams with their shifts and the handoff settings are read once for the boundary, the arriving team, the
+    # detectors and the template alike.
+    with request_memo():
+        return render(request, template, _dashboard_context(request))
 
 
 def _briefing_get_for(user, pk):

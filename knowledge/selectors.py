@@ -4,7 +4,8 @@ from django.db.models import Count, Max, Q
 from django.shortcuts import get_object_or_404
 
 from compliance.models import Role
-from regions.models import Agent, Proficiency, Team, Vendor
+from regions.models import Proficiency, Team, Vendor
+from regions.selectors import agent_for, led_team_ids
 
 from .models import PENDING, Acknowledgement, Article, Audience, Category, SearchMiss, Status, Translation
 
@@ -16,8 +17,8 @@ def editable_team_ids(user):
         return set()
     if user.role == Role.ADMIN:
         return set(Team.objects.values_list("pk", flat=True))
-    ids = set(user.led_teams.values_list("pk", flat=True))
-    agent = Agent.objects.select_related("team__vendor").filter(user=user).first()
+    ids = set(led_team_ids(user))
+    agent = agent_for(user)
     if agent is not None and agent.team.vendor.kind != Vendor.Kind.BPO:
         ids.add(agent.team_id)
     return ids
@@ -102,8 +103,8 @@ def category_list():
 
 def locale_list():
     """Every language the knowledge base has text in."""
-    sources = set(Article.objects.values_list("language", flat=True).distinct())
-    return sorted(sources | set(Translation.objects.values_list("locale", flat=True).distinct()))
+    sources = Article.objects.order_by().values_list("language", flat=True)
+    return sorted(set(sources.union(Translation.objects.order_by().values_list("locale", flat=True))))
 
 
 _RANK = {level: i for i, level in enumerate(reversed(Proficiency))}  # native first, then C2 ... A1
@@ -111,7 +112,7 @@ _RANK = {level: i for i, level in enumerate(reversed(Proficiency))}  # native fi
 
 def reader_languages(user):
     """The viewer's languages, best first (native first), from their agent profile; empty if they have none."""
-    agent = Agent.objects.filter(user=user).prefetch_related("languages").first() if user.is_authenticated else None
+    agent = agent_for(user)
     if agent is None:
         return []
     return [lang.language for lang in sorted(agent.languages.all(), key=lambda a: _RANK.get(a.proficiency, 9))]

@@ -22,7 +22,7 @@ import datetime as dt
 from collections import defaultdict
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 
 from compliance.models import AuditAction
 from handoff.models import Handoff, Outcome
@@ -120,18 +120,29 @@ def first_contact_resolved(events):
     return replies == 1
 
 
-def _collect(teams, start, end, dimension):
-    markets = _Markets()
-    groups = defaultdict(lambda: defaultdict(list))
-    labels = {}
+WEEK = dt.timedelta(days=7)
 
-    def add(key, metric, value):
-        if key is not None:
-            labels[key[0]] = key[1]
-            groups[key[0]][metric].append(value)
+
+def _collect(teams, first, weeks, dimensions):
+    """{(week start, dimension): (groups, labels)} for WEEKS weeks from FIRST and each of DIMENSIONS.
+
+    Every week and dimension comes from the same six reads, so a page with a trend costs what one week does.
+    """
+    markets = _Markets()
+    end = first + weeks * WEEK
+    found = defaultdict(lambda: (defaultdict(lambda: defaultdict(list)), {}))
+
+    def add(at, metric, value, **owners):
+        week = first + ((at - first) // WEEK) * WEEK
+        for dimension in dimensions:
+            key = _key(dimension, **owners)
+            if key is not None:
+                groups, labels = found[(week, dimension)]
+                labels[key[0]] = key[1]
+                groups[key[0]][metric].append(value)
 
     tickets = list(
-        Ticket.objects.filter(team__in=teams, solved_at__gte=start, solved_at__lt=end).select_related(
+        Ticket.objects.filter(team__in=teams, solved_at__gte=first, solved_at__lt=end).select_related(
             "assignee", "team__vendor", "team__region", "customer"
         )
     )
@@ -143,39 +154,40 @@ def _collect(teams, start, end, dimension):
     ):
         events[e["ticket_id"]].append(e)
     for t in tickets:
-        key = _key(dimension, agent=t.assignee, team=t.team, market=markets.of(t.customer.country))
+        owners = {"agent": t.assignee, "team": t.team, "market": markets.of(t.customer.country)}
         mine = events[t.pk]
-        add(key, "fcr", first_contact_resolved(mine))
+        add(t.solved_at, "fcr", first_contact_resolved(mine), **owners)
         work = [e for e in mine if e["actor_id"] is not None and e["created_at"] <= t.solved_at]
-        add(key, "aht", handle_time(work).total_seconds() / 60)
+        add(t.solved_at, "aht", handle_time(work).total_seconds() / 60, **owners)
         if t.sla_policy_id:
-            add(key, "sla", not any(str(flag).endswith(":breach") for flag in t.sla_flags))
+            add(t.solved_at, "sla", not any(str(flag).endswith(":breach") for flag in t.sla_flags), **owners)
 
     reviews = Review.objects.filter(
-        session__isnull=True, team__in=teams, created_at__gte=start, created_at__lt=end
+        session__isnull=True, team__in=teams, created_at__gte=first, created_at__lt=end
     ).select_related("agent", "team__vendor", "team__region", "rubric__market")
     for r in reviews:
-        add(_key(dimension, agent=r.agent, team=r.team, market=r.rubric.market), "qa", r.total)
+        add(r.created_at, "qa", r.total, agent=r.agent, team=r.team, market=r.rubric.market)
 
-    surveys = Survey.objects.filter(team__in=teams, answered_at__gte=start, answered_at__lt=end).select_related(
+    surveys = Survey.objects.filter(team__in=teams, answered_at__gte=first, answered_at__lt=end).select_related(
         "agent", "team__vendor", "team__region", "market"
     )
     for s in surveys:
-        key = _key(dimension, agent=s.agent, team=s.team, market=s.market)
-        add(key, "ces" if s.kind == SurveyKind.CES else "csat", s.score)
+        owners = {"agent": s.agent, "team": s.team, "market": s.market}
+        add(s.answered_at, "ces" if s.kind == SurveyKind.CES else "csat", s.score, **owners)
         if s.nps is not None:
-            add(key, "nps", s.nps)
+            add(s.answered_at, "nps", s.nps, **owners)
 
-    if dimension != "agent":
-        handoffs = Handoff.objects.filter(
-            from_team__in=teams, run__boundary_at__gte=start, run__boundary_at__lt=end
-        ).select_related("from_team__vendor", "from_team__region", "ticket__customer")
+    if set(dimensions) != {"agent"}:  # handoff runs record teams, not agents
         blocked = Q(outcome=Outcome.BLOCKED) | Q(moved_at__gt=F("created_at"))
-        blocked_ids = set(handoffs.filter(blocked).values_list("pk", flat=True))
+        handoffs = (
+            Handoff.objects.filter(from_team__in=teams, run__boundary_at__gte=first, run__boundary_at__lt=end)
+            .select_related("run", "from_team__vendor", "from_team__region", "ticket__customer")
+            .annotate(was_blocked=ExpressionWrapper(blocked, output_field=BooleanField()))
+        )
         for h in handoffs:
-            key = _key(dimension, team=h.from_team, market=markets.of(h.ticket.customer.country))
-            add(key, "blocked", h.pk in blocked_ids)
-    return groups, labels
+            market = markets.of(h.ticket.customer.country)
+            add(h.run.boundary_at, "blocked", h.was_blocked, team=h.from_team, market=market)
+    return found
 
 
 def _mean(values):
@@ -201,10 +213,7 @@ def balanced_score(row, qa_settings):
     return round(100 * sum(w * v for w, v in components) / weights, 1) if weights else None
 
 
-def metrics_week(*, teams, start, dimension, qa_settings=None):
-    """[row] for the week starting START, one per group of DIMENSION (or "all"), sorted by label."""
-    qa_settings = qa_settings or QaSettings.current()
-    groups, labels = _collect(teams, start, start + dt.timedelta(days=7), dimension)
+def _rows(groups, labels, qa_settings):
     rows = []
     for key, values in groups.items():
         nps = values["nps"]
@@ -231,14 +240,34 @@ def metrics_week(*, teams, start, dimension, qa_settings=None):
     return sorted(rows, key=lambda r: str(r["label"]))
 
 
-def metrics_trend(*, teams, end_week, weeks=8):
+def metrics_weeks(*, teams, first, weeks, dimensions, qa_settings=None):
+    """{(week start, dimension): [row]} for WEEKS weeks from FIRST, read at once (see metrics_week)."""
+    qa_settings = qa_settings or QaSettings.current()
+    found = _collect(teams, first, weeks, tuple(dimensions))
+    return {
+        (first + i * WEEK, dimension): _rows(*found[(first + i * WEEK, dimension)], qa_settings)
+        if (first + i * WEEK, dimension) in found
+        else []
+        for i in range(weeks)
+        for dimension in dimensions
+    }
+
+
+def metrics_week(*, teams, start, dimension, qa_settings=None):
+    """[row] for the week starting START, one per group of DIMENSION (or "all"), sorted by label."""
+    return metrics_weeks(teams=teams, first=start, weeks=1, dimensions=[dimension], qa_settings=qa_settings)[
+        (start, dimension)
+    ]
+
+
+def metrics_trend(*, teams, end_week, weeks=8, qa_settings=None):
     """[(week start, row for all of TEAMS or None)] for the WEEKS weeks up to END_WEEK, oldest first."""
-    qa_settings = QaSettings.current()
+    first = end_week - (weeks - 1) * WEEK
+    found = metrics_weeks(teams=teams, first=first, weeks=weeks, dimensions=["all"], qa_settings=qa_settings)
     trend = []
-    for i in range(weeks - 1, -1, -1):
-        start = end_week - dt.timedelta(days=7 * i)
-        rows = metrics_week(teams=teams, start=start, dimension="all", qa_settings=qa_settings)
-        trend.append((start, rows[0] if rows else None))
+    for i in range(weeks):
+        rows = found[(first + i * WEEK, "all")]
+        trend.append((first + i * WEEK, rows[0] if rows else None))
     return trend
 
 

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from compliance.masking import principal_load
 from compliance.models import Role
 from regions.models import Team
 from tickets.selectors import ticket_scope
@@ -95,5 +96,6 @@ def session_get_for(user, pk):
 
 
 def require_reviewer(user):
+    principal_load(user)  # role, permissions and led teams in one query for the rest of the request
     if not is_reviewer(user):
         raise Http404

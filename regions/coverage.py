@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from .models import Rotation, StaffingTarget, VolumeForecast
-from .selectors import DAY, team_list, team_shifts
+from .selectors import DAY, memoized, team_shifts, teams_with_shifts
 from .staffing import required_agents
 
 HOUR = dt.timedelta(hours=1)
@@ -22,12 +22,12 @@ class CoverageIssue:
 
 
 def _tier_shifts(tier, start, end):
-    return [(team, team_shifts(team, start, end)) for team in team_list(tier=tier)]
+    return [(team, team_shifts(team, start, end)) for team in teams_with_shifts(tier=tier)]
 
 
 def _rotation_rules(tier):
     """(minimum overlap in minutes, whether hours without a team are gaps) for TIER."""
-    rotation = Rotation.objects.filter(tier=tier).first()
+    rotation = memoized(("rotation", tier), lambda: Rotation.objects.filter(tier=tier).first())
     if rotation is None:
         return DEFAULT_MIN_OVERLAP, True
     return rotation.min_overlap_minutes, rotation.around_the_clock

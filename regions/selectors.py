@@ -1,12 +1,79 @@
 """Who works when: shift intervals, on-shift checks, boundaries and the rotation."""
 
+import contextvars
 import datetime as dt
+from contextlib import contextmanager
 
 from django.db.models import Count, Prefetch
 
-from .models import Region, RegionStatus, RotationStep, ShiftPattern, SourcingRule, Team
+from .models import Agent, Region, RegionStatus, RotationStep, ShiftPattern, SourcingRule, Team
 
 DAY = dt.timedelta(days=1)
+
+# ---- Reads made once per request ------------------------------------------------------------------------------------
+
+_memo = contextvars.ContextVar("regions_request_memo", default=None)
+
+
+@contextmanager
+def request_memo():
+    """Inside the block, reads that several helpers repeat (all teams with their shifts, per-team settings) are made
+    once: a page that asks five questions about the teams reads them once, not five times."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def memoized(key, load):
+    """LOAD() once per request_memo() block (every time outside one)."""
+    memo = _memo.get()
+    if memo is None:
+        return load()
+    if key not in memo:
+        memo[key] = load()
+    return memo[key]
+
+
+def agent_for(user):
+    """USER's agent row with its team, region and vendor, or None; read once per user object (one request).
+
+    It also fills the `user.agent` cache, so later `getattr(user, "agent", None)` reads cost nothing.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    relation = Agent._meta.get_field("user").remote_field  # the user.agent side of the one-to-one
+    if relation.is_cached(user):
+        return getattr(user, "agent", None)
+    agent = Agent.objects.select_related("team__region", "team__vendor").filter(user=user).first()
+    relation.set_cached_value(user, agent)
+    if agent is not None:
+        agent.user = user
+    return agent
+
+
+def led_team_ids(user):
+    """The ids of the teams USER leads, read once per user object (one request)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    if not hasattr(user, "_led_team_ids"):
+        user._led_team_ids = list(user.led_teams.values_list("pk", flat=True))
+    return user._led_team_ids
+
+
+def led_team_ids_remember(user, ids):
+    """Keep IDS as USER's led teams for the request (compliance.masking.principal_load reads them with the role)."""
+    if not hasattr(user, "_led_team_ids"):
+        user._led_team_ids = list(ids)
+
+
+def teams_with_shifts(*, tier=None):
+    """team_list(tier=TIER) as a list; inside request_memo() all teams are read once and shared."""
+    if _memo.get() is None:
+        return list(team_list(tier=tier))
+    teams = memoized("teams_with_shifts", lambda: list(team_list()))
+    return teams if tier is None else [t for t in teams if t.tier == tier]
 
 
 def team_list(*, tier=None):
@@ -71,7 +138,10 @@ def team_next_boundary(team, after, horizon_days=14):
 def rotation_teams(tier):
     steps = RotationStep.objects.filter(rotation__tier=tier).order_by("position").values_list("team_id", flat=True)
     order = list(steps)
-    teams = {t.id: t for t in team_list().filter(id__in=order)}
+    if _memo.get() is not None:
+        teams = {t.id: t for t in teams_with_shifts()}
+    else:
+        teams = {t.id: t for t in team_list().filter(id__in=order)}
     return [teams[i] for i in order]
 
 

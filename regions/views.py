@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from .coverage import coverage_check, coverage_grid
 from .models import Tier
+from .selectors import request_memo
 
 
 class CoverageForm(forms.Form):
@@ -39,9 +40,11 @@ def coverage(request):
         "zone_name": zone_name,
         "first_day": first_day,
         "hours": range(24),
-        "rows": coverage_grid(tier=tier, first_day=first_day, zone=zone, now=now),
-        "issues": coverage_check(tier=tier, start=start, days=7),
     }
+    # The grid and the checks share one read of the tier's teams and shifts.
+    with request_memo():
+        context["rows"] = coverage_grid(tier=tier, first_day=first_day, zone=zone, now=now)
+        context["issues"] = coverage_check(tier=tier, start=start, days=7)
     # Every time on the page, the problem list included, is shown in the chosen zone.
     with timezone.override(zone):
         return render(request, "regions/coverage.html", context)

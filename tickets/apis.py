@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 
 from compliance.api_errors import conflict_on, error_response
-from compliance.masking import mask_body, mask_customer, viewer_for
+from compliance.masking import mask_body, mask_customer, principal_load, viewer_for
 from compliance.pagination import StrictCursorPagination
 from regions.models import Team, Tier
 
@@ -43,6 +43,7 @@ class UsesTickets(permissions.BasePermission):
 
     def has_permission(self, request, view):
         user = request.user
+        principal_load(user)  # role, permissions and led teams in one query, before the first check
         return user.is_authenticated and (user.has_perm("helpdesk.use_app") or user.has_perm("helpdesk.use_api"))
 
 

@@ -2,11 +2,13 @@
 
 import datetime as dt
 
+from django.db import connection
 from django.db.models import Count, F, Q
 from django.shortcuts import get_object_or_404
 
 from compliance.models import IntegrationScope, Role
 from regions.models import Team
+from regions.selectors import agent_for, led_team_ids
 
 from .models import OPEN_STATUSES, Ticket, TicketShare
 
@@ -20,7 +22,7 @@ QUEUE_VIEWS = {
 
 
 def _agent(user):
-    return getattr(user, "agent", None)
+    return agent_for(user)
 
 
 def ticket_scope(user):
@@ -44,7 +46,7 @@ def ticket_scope(user):
         return tickets.none()
     shared = TicketShare.objects.filter(user=user, permission__codename="view_ticket").values("content_object_id")
     visible = Q(assignee=user) | Q(pk__in=shared)
-    led = list(user.led_teams.values_list("pk", flat=True))
+    led = led_team_ids(user)
     if led:
         visible |= Q(team_id__in=led)
     agent = _agent(user)
@@ -74,6 +76,17 @@ def _view_filter(user, view):
     if view == "region":
         return open_only & Q(team__region_id=agent.team.region_id) if agent else Q(pk__in=[])
     return Q()
+
+
+def queue_summary(user):
+    """({view: number of tickets}, languages of USER's tickets): on PostgreSQL in one query, else two."""
+    if connection.vendor != "postgresql":
+        return queue_counts(user), queue_languages(user)
+    from django.contrib.postgres.aggregates import ArrayAgg
+
+    counts = {f"n_{view}": Count("pk", filter=_view_filter(user, view)) for view in QUEUE_VIEWS}
+    row = ticket_scope(user).aggregate(**counts, languages=ArrayAgg("language", distinct=True, order_by="language"))
+    return {view: row[f"n_{view}"] for view in QUEUE_VIEWS}, list(row["languages"] or [])
 
 
 def queue_counts(user):
@@ -163,7 +176,7 @@ def assignable_agents(user):
     agents = Agent.objects.select_related("user", "team").order_by("user__first_name", "user__last_name")
     if user.role == Role.ADMIN:
         return agents
-    team_ids = set(user.led_teams.values_list("id", flat=True)) if user.role == Role.LEAD else set()
+    team_ids = set(led_team_ids(user)) if user.role == Role.LEAD else set()
     agent = _agent(user)
     if agent is not None:
         team_ids.add(agent.team_id)

@@ -4,6 +4,8 @@ Views are thin: check permission, validate with a form, call the service, render
 through tickets.selectors, so a ticket outside the viewer's scope is a 404 here exactly as in the API.
 """
 
+import functools
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -15,7 +17,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from compliance.masking import mask_customer, viewer_for
+from compliance.masking import mask_customer, principal_load, viewer_for
 from compliance.models import PiiField, PiiReveal
 from compliance.services import pii_reveal as pii_reveal_service
 
@@ -49,7 +51,14 @@ EMPTY_VIEWS = {
 
 def workspace_view(view):
     """Signed in (else to the login page) and allowed to use the browser workspace (else 403)."""
-    return login_required(permission_required("helpdesk.use_app", raise_exception=True)(view))
+    checked = permission_required("helpdesk.use_app", raise_exception=True)(view)
+
+    @functools.wraps(checked)
+    def with_principal(request, *args, **kwargs):
+        principal_load(request.user)  # role, permissions and led teams in one query, before the first check
+        return checked(request, *args, **kwargs)
+
+    return login_required(with_principal)
 
 
 # Queue
@@ -61,15 +70,18 @@ def _default_view(user):
 
 def _queue_context(request, now):
     user = request.user
-    form = QueueFilterForm(request.GET or None, languages=selectors.queue_languages(user))
+    counts, languages = selectors.queue_summary(user)
+    form = QueueFilterForm(request.GET or None, languages=languages)
     filters = form.filters()
     view = request.GET.get("view")
     if view not in selectors.QUEUE_VIEWS:
         view = "all" if filters["q"] else _default_view(user)
-    tickets = selectors.ticket_queue(user, view=view, now=now, **filters)
-    page = Paginator(tickets, PAGE_SIZE).get_page(request.GET.get("page"))
+    tickets = selectors.ticket_queue(user, view=view, now=now, **filters).prefetch_related(None)  # rows show no tags
     filtered = any(filters.values())
-    counts = selectors.queue_counts(user)
+    paginator = Paginator(tickets, PAGE_SIZE)
+    if not filtered:
+        paginator.count = counts[view]  # the tab's count is this list's length: no second COUNT
+    page = paginator.get_page(request.GET.get("page"))
     if filters["q"]:
         empty_text = (
             f"No ticket in “{selectors.QUEUE_VIEWS[view]}” matches “{filters['q']}”. Search finds a reference "
@@ -154,25 +166,27 @@ def queue_bulk(request):
 # Ticket page
 
 
-def _live_version(ticket, now):
+def _live_version(ticket, now, last_event_id=None):
     """Changes when anything the live fragment shows changes (the minute keeps countdowns current)."""
     return "-".join(
         str(part)
         for part in (
             int(ticket.updated_at.timestamp() * 1000),
             ticket.sla_state,
-            selectors.ticket_last_event_id(ticket) or 0,
+            last_event_id or selectors.ticket_last_event_id(ticket) or 0,
             int(now.timestamp() // 60),
         )
     )
 
 
 def _live_context(request, ticket, now, next_action_form=None):
+    timeline = list(selectors.ticket_timeline(ticket))[::-1]
     return {
         "ticket": ticket,
         "now": now,
-        "timeline": list(selectors.ticket_timeline(ticket))[::-1],
-        "live_version": _live_version(ticket, now),
+        "timeline": timeline,
+        # the newest event is in the timeline just read: no second query for its id
+        "live_version": _live_version(ticket, now, max((e.pk for e in timeline), default=0)),
         "next_action_form": next_action_form or _next_action_form(ticket),
     }
 

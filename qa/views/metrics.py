@@ -12,7 +12,7 @@ from compliance.models import AuditAction
 
 from ..events import qa_audit
 from ..forms import MetricsFilterForm, WeightsForm
-from ..metrics import DIMENSIONS, LABELS, METRICS, metrics_trend, metrics_week, qa_settings_update
+from ..metrics import DIMENSIONS, LABELS, METRICS, WEEK, metrics_week, metrics_weeks, qa_settings_update
 from ..models import QaSettings
 from ..sampling import week_start
 from ..selectors import is_admin, require_reviewer, team_scope
@@ -58,12 +58,20 @@ def _chart(metric, trend):
 def metrics_page(request):
     dimension, start = _filters(request)
     teams = team_scope(request.user)
-    rows = metrics_week(teams=teams, start=start, dimension=dimension)
-    before = {r["key"]: r for r in metrics_week(teams=teams, start=start - dt.timedelta(days=7), dimension=dimension)}
+    qa_settings = QaSettings.current()
+    # The week, the week before and the trend's eight weeks come from one read of the eight weeks.
+    weeks = metrics_weeks(
+        teams=teams, first=start - 7 * WEEK, weeks=8, dimensions=[dimension, "all"], qa_settings=qa_settings
+    )
+    rows = weeks[(start, dimension)]
+    before = {r["key"]: r for r in weeks[(start - WEEK, dimension)]}
     for row in rows:
         previous = before.get(row["key"], {})
         row["deltas"] = {m: _delta(m, row[m], previous.get(m)) for m in COMPARED}
-    trend = metrics_trend(teams=teams, end_week=start)
+    trend = [
+        (week, rows_all[0] if rows_all else None)
+        for week, rows_all in ((start - i * WEEK, weeks[(start - i * WEEK, "all")]) for i in range(7, -1, -1))
+    ]
     context = {
         "form": MetricsFilterForm(initial={"dimension": dimension, "week": start.date()}),
         "dimension": dimension,
@@ -73,8 +81,8 @@ def metrics_page(request):
         "end": start.date() + dt.timedelta(days=6),
         "rows": rows,
         "charts": [_chart(m, trend) for m in METRICS],
-        "settings": QaSettings.current(),
-        "weights_form": WeightsForm(instance=QaSettings.current()) if is_admin(request.user) else None,
+        "settings": qa_settings,
+        "weights_form": WeightsForm(instance=qa_settings) if is_admin(request.user) else None,
     }
     return render(request, "qa/metrics.html", context)
 

@@ -1,5 +1,7 @@
 """The customer's side without a login: the web form, the acknowledgement, and the signed ticket link."""
 
+import json
+import re
 from email import message_from_bytes, policy
 
 import pytest
@@ -185,3 +187,32 @@ def test_a_call_without_a_summary_is_refused(conversation, desk):
     client.force_login(desk["agent"])
     client.post(f"/tickets/{conversation.pk}/call/", {"call-direction": "in", "call-minutes": "3", "call-summary": ""})
     assert not conversation.events.filter(kind=EventKind.CALL).exists()
+
+
+def test_chatting_from_the_link_page_continues_the_same_ticket(conversation):
+    # given the customer on their ticket's link page (an email ticket)
+    client = Client(enforce_csrf_checks=True)
+    page = client.get(f"/support/t/{ticket_link_token(conversation)}/").content.decode()
+    chat = re.search(r'data-token="([^"]+)"', page).group(1)
+    client.get("/chat/start/?lang=es")  # the widget's first call: texts and the CSRF cookie
+
+    # when they write through the link's form and then through the chat widget on that page
+    client.post(
+        f"/support/t/{ticket_link_token(conversation)}/reply/",
+        {"message": "Por el formulario", "csrfmiddlewaretoken": client.cookies["csrftoken"].value},
+    )
+    said = client.post(
+        f"/chat/{chat}/messages/",
+        json.dumps({"message": "Y por el chat"}),
+        content_type="application/json",
+        HTTP_X_CSRFTOKEN=client.cookies["csrftoken"].value,
+    )
+
+    # then both land on the one ticket's timeline, each with its channel, and no new ticket was made
+    assert said.status_code == 200
+    messages = conversation.events.filter(kind=EventKind.CUSTOMER_MESSAGE).order_by("id")
+    assert [(m.body, m.data.get("channel")) for m in messages][-2:] == [
+        ("Por el formulario", "web"),
+        ("Y por el chat", "chat"),
+    ]
+    assert Ticket.objects.count() == 1

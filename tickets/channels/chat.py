@@ -23,16 +23,15 @@ def chat_token(ticket):
 
 
 def chat_ticket(token):
-    """The chat ticket TOKEN names; Ticket.DoesNotExist when tampered, expired or not a chat."""
+    """The ticket TOKEN names (a chat ticket, or any ticket whose customer chats from its link page);
+    Ticket.DoesNotExist when tampered or expired."""
     try:
         value = signing.loads(token, salt=SALT, max_age=CHAT_TOKEN_MAX_AGE)
     except signing.BadSignature:  # SignatureExpired included
         raise Ticket.DoesNotExist from None
     if not isinstance(value, dict):
         raise Ticket.DoesNotExist
-    return Ticket.objects.select_related("customer").get(
-        pk=value.get("chat"), customer_id=value.get("c"), channel=Channel.CHAT
-    )
+    return Ticket.objects.select_related("customer").get(pk=value.get("chat"), customer_id=value.get("c"))
 
 
 def chat_start(*, name, email, country, language, message):

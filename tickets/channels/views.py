@@ -135,6 +135,8 @@ def _link_page(request, ticket, form=None, status=200):
         "attachments": ticket.attachments.all(),
         "form": form or LinkReplyForm(),
         "can_write": ticket.status != "closed",
+        # The chat widget on this page talks on this very ticket, so every channel stays on one timeline.
+        "chat_token": chat_token(ticket),
     }
     return render(request, "tickets/channels/link.html", context, status=status)
 

@@ -11,7 +11,8 @@
   var country = script.getAttribute("data-country") || "";
   var POLL_MS = 3000;
   var KEY = "meridian-chat-token";
-  var state = { token: sessionStorage.getItem(KEY), after: 0, csrf: "", texts: {}, timer: null };
+  // data-token: continue that ticket (the ticket link page sets it); else the conversation of this tab, if any.
+  var state = { token: script.getAttribute("data-token") || sessionStorage.getItem(KEY), after: 0, csrf: "", texts: {}, timer: null };
   var ui = {};
 
   function el(tag, attrs, text) {
