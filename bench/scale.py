@@ -180,6 +180,13 @@ def main():
             f"knowledge articles; loaded (COPY, articles through the services) in {seconds / 60:.1f} min."
         )
         print(lines[-1])
+    else:
+        from tickets.models import Ticket, TicketEvent
+
+        lines.append(
+            f"Data: {Ticket.objects.count():,} tickets, {TicketEvent.objects.count():,} timeline events, loaded by an "
+            "earlier run (`--keep`)."
+        )
     rows, token = scenario()
     table = [
         "| Measure | p50 ms | p95 ms | max ms | queries | target | met |",
