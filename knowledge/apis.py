@@ -3,16 +3,11 @@
 An article outside the caller's scope is a 404; a write by someone who may read but not edit it is a 403.
 """
 
-from contextlib import contextmanager
-
 from django.core.exceptions import ValidationError as DjangoValidationError
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.plumbing import build_choice_field
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from compliance.api_errors import Conflict, conflict_on, error_response
 from compliance.models import Role
@@ -33,51 +28,13 @@ class ReadsKnowledge(permissions.BasePermission):
         return user.is_authenticated and (user.has_perm("helpdesk.use_app") or user.has_perm("helpdesk.use_api"))
 
 
-@contextmanager
-def field_errors():
-    try:
-        yield
-    except DjangoValidationError as exc:
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
-        raise serializers.ValidationError(detail) from None
-
-
-class ArticleStatusField(serializers.ChoiceField):
-    def __init__(self, **kwargs):
-        super().__init__(choices=Status.choices, **kwargs)
-
-
-class ArticleAudienceField(serializers.ChoiceField):
-    def __init__(self, **kwargs):
-        super().__init__(choices=Audience.choices, **kwargs)
-
-
-class ArticleStatusFieldExtension(OpenApiSerializerFieldExtension):
-    """Components of their own: tickets and regions have "status" enums, compliance an "audience" one."""
-
-    target_class = ArticleStatusField
-
-    def get_name(self):
-        return "ArticleStatusEnum"
-
-    def map_serializer_field(self, auto_schema, direction):
-        return build_choice_field(self.target)
-
-
-class ArticleAudienceFieldExtension(ArticleStatusFieldExtension):
-    target_class = ArticleAudienceField
-
-    def get_name(self):
-        return "ArticleAudienceEnum"
-
-
 # Output
 
 
 class ArticleSerializer(serializers.ModelSerializer):
     title = serializers.CharField(read_only=True, help_text="Of the published version, else of the latest")
-    status = ArticleStatusField(read_only=True)
-    audience = ArticleAudienceField(read_only=True)
+    status = serializers.ChoiceField(choices=Status.choices, read_only=True)
+    audience = serializers.ChoiceField(choices=Audience.choices, read_only=True)
     category = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     owner_team = serializers.SlugRelatedField(slug_field="code", read_only=True)
     latest_version = serializers.IntegerField(source="latest_version.number", read_only=True, allow_null=True)
@@ -185,8 +142,8 @@ class AckStatusSerializer(serializers.Serializer):
 
 class ArticleQuerySerializer(serializers.Serializer):
     category = serializers.SlugField(required=False, help_text="Category slug")
-    audience = ArticleAudienceField(required=False)
-    status = ArticleStatusField(required=False)
+    audience = serializers.ChoiceField(choices=Audience.choices, required=False)
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
 
 
 class ArticleCreateSerializer(serializers.Serializer):
@@ -195,7 +152,7 @@ class ArticleCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     body = serializers.CharField(help_text="Markdown")
     change_note = serializers.CharField(max_length=300, default="First version")
-    audience = ArticleAudienceField(default=Audience.INTERNAL)
+    audience = serializers.ChoiceField(choices=Audience.choices, default=Audience.INTERNAL)
     required_tiers = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=3), default=list, help_text="Tiers, e.g. [1, 2]"
     )
@@ -206,12 +163,14 @@ class VersionCreateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200)
     body = serializers.CharField(help_text="Markdown")
     change_note = serializers.CharField(max_length=300, help_text="What changed and why")
-    audience = ArticleAudienceField(required=False)
+    audience = serializers.ChoiceField(choices=Audience.choices, required=False)
     required_tiers = serializers.ListField(child=serializers.IntegerField(min_value=1, max_value=3), required=False)
 
 
 class TransitionSerializer(serializers.Serializer):
-    to = ArticleStatusField(help_text="draft -> in_review -> published -> archived; archived -> draft")
+    to = serializers.ChoiceField(
+        choices=Status.choices, help_text="draft -> in_review -> published -> archived; archived -> draft"
+    )
 
 
 class TranslationInputSerializer(serializers.Serializer):
@@ -229,7 +188,7 @@ class SearchQuerySerializer(serializers.Serializer):
     q = serializers.CharField(max_length=200, help_text="Words to find (websearch syntax on PostgreSQL)")
     locale = serializers.RegexField(r"^[a-z]{2,3}$", required=False)
     category = serializers.SlugField(required=False)
-    audience = ArticleAudienceField(required=False)
+    audience = serializers.ChoiceField(choices=Audience.choices, required=False)
     limit = serializers.IntegerField(min_value=1, max_value=50, default=20)
 
 
@@ -275,9 +234,8 @@ class ArticleViewSet(viewsets.GenericViewSet):
         payload = ArticleCreateSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = dict(payload.validated_data)
-        with field_errors():
-            # The service refuses (403) a team the caller does not edit for.
-            article = services.article_create(tiers=data.pop("required_tiers"), actor=request.user, **data)
+        # The service refuses (403) a team the caller does not edit for.
+        article = services.article_create(tiers=data.pop("required_tiers"), actor=request.user, **data)
         return self._article(article, status.HTTP_201_CREATED)
 
     @extend_schema(methods=["GET"], responses=ArticleVersionSerializer(many=True))
@@ -291,7 +249,7 @@ class ArticleViewSet(viewsets.GenericViewSet):
             payload = VersionCreateSerializer(data=request.data)
             payload.is_valid(raise_exception=True)
             data = dict(payload.validated_data)
-            with field_errors(), conflict_on("status"):
+            with conflict_on("status"):
                 article = services.article_edit(
                     article=article, tiers=data.pop("required_tiers", None), actor=request.user, **data
                 )
@@ -336,8 +294,7 @@ class ArticleViewSet(viewsets.GenericViewSet):
         if request.method == "PUT":
             payload = TranslationInputSerializer(data=request.data)
             payload.is_valid(raise_exception=True)
-            with field_errors():
-                translation = services.translation_save(article=article, actor=request.user, **payload.validated_data)
+            translation = services.translation_save(article=article, actor=request.user, **payload.validated_data)
             return Response(TranslationSerializer(translation).data)
         return Response(TranslationSerializer(selectors.translation_list(article), many=True).data)
 

@@ -4,10 +4,7 @@ Views are thin: check permission, validate with a form, call the service, render
 knowledge.selectors, so an article outside the viewer's scope is a 404 here exactly as in the API.
 """
 
-import functools
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -15,7 +12,7 @@ from django.urls import reverse
 from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from compliance.masking import principal_load
+from compliance.access import workspace_view
 from compliance.models import Role
 
 from . import selectors, services
@@ -24,18 +21,6 @@ from .forms import ArticleForm, DiffForm, SearchForm, TransitionForm, Translatio
 from .forms import owner_team_queryset as _teams
 from .models import Status
 from .search import article_search
-
-
-def workspace_view(view):
-    """Signed in (else to the login page) and allowed to use the browser workspace (else 403)."""
-    checked = permission_required("helpdesk.use_app", raise_exception=True)(view)
-
-    @functools.wraps(checked)
-    def with_principal(request, *args, **kwargs):
-        principal_load(request.user)  # role, permissions and led teams in one query, before the first check
-        return checked(request, *args, **kwargs)
-
-    return login_required(with_principal)
 
 
 def lead_view(view):

@@ -4,15 +4,12 @@ The same selectors (scope, 404 outside it) and services as the pages.
 """
 
 import datetime as dt
-from contextlib import contextmanager
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 from rest_framework.views import APIView
 
 from compliance.api_errors import Conflict, conflict_on
@@ -30,16 +27,6 @@ from .selectors import is_reviewer, review_scope, rubric_list, session_scope, su
 
 class NewestFirst(StrictCursorPagination):
     ordering = ("-id",)
-
-
-@contextmanager
-def field_errors():
-    """A service's django ValidationError becomes a 400 naming the fields."""
-    try:
-        yield
-    except DjangoValidationError as exc:
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
-        raise serializers.ValidationError(detail) from None
 
 
 class Reviewers(permissions.BasePermission):
@@ -187,10 +174,9 @@ class ReviewViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
         ticket = ticket_get_for(request.user, data["ticket"])
-        with field_errors():
-            review = review_create(
-                ticket=ticket, scores=_scores(data["scores"]), summary=data["summary"], actor=request.user
-            )
+        review = review_create(
+            ticket=ticket, scores=_scores(data["scores"]), summary=data["summary"], actor=request.user
+        )
         return Response(ReviewSerializer(review).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=DisputeRaiseSerializer, responses={201: ReviewSerializer})
@@ -202,7 +188,7 @@ class ReviewViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         payload.is_valid(raise_exception=True)
         if review.agent_id != request.user.pk:
             raise exceptions.PermissionDenied("Only the reviewed agent disputes a review.")
-        with field_errors(), conflict_on("reason"):
+        with conflict_on("reason"):
             dispute_raise(review=review, reason=payload.validated_data["reason"], actor=request.user)
         return Response(ReviewSerializer(self.get_object()).data, status=status.HTTP_201_CREATED)
 
@@ -219,7 +205,7 @@ class ReviewViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         payload = DisputeResolveSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         data = payload.validated_data
-        with field_errors(), conflict_on("status"):
+        with conflict_on("status"):
             dispute_resolve(
                 dispute=dispute,
                 status=data["status"],

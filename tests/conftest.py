@@ -1,7 +1,7 @@
 """Shared fixtures, and the rule for tests that need a real service.
 
 A test marked postgres / redis / browser runs when that service is present.
-Without it the test is skipped on a laptop, but under CI=true it fails: CI
+Without it the test is skipped on a laptop, but with CI set (true, 1 or yes) it fails: CI
 must never pass by skipping what it is there to prove.
 """
 
@@ -63,8 +63,8 @@ def pytest_runtest_setup(item):
         why = _missing_service(marker)
         if why is None:
             continue
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true and a required service is missing: {why}", pytrace=False)
+        if os.environ.get("CI", "").strip().lower() in {"true", "1", "yes"}:
+            pytest.fail(f"CI is set and a required service is missing: {why}", pytrace=False)
         pytest.skip(f"needs {marker}: {why}")
 
 

@@ -1,20 +1,15 @@
 """REST API v1 for tickets: reads through the selectors, every write through tickets.services."""
 
 import datetime as dt
-from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.plumbing import build_choice_field
 from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from compliance.api_errors import conflict_on, error_response
 from compliance.masking import mask_body, mask_customer, principal_load, viewer_for
@@ -54,33 +49,6 @@ class RepliesByAgents(permissions.BasePermission):
 
     def has_permission(self, request, view):
         return request.method in permissions.SAFE_METHODS or request.user.has_perm("helpdesk.use_app")
-
-
-@contextmanager
-def field_errors():
-    """A service's django ValidationError becomes a 400 naming the fields."""
-    try:
-        yield
-    except DjangoValidationError as exc:
-        detail = exc.message_dict if hasattr(exc, "error_dict") else {api_settings.NON_FIELD_ERRORS_KEY: exc.messages}
-        raise serializers.ValidationError(detail) from None
-
-
-class TicketStatusField(serializers.ChoiceField):
-    def __init__(self, **kwargs):
-        super().__init__(choices=Status.choices, **kwargs)
-
-
-class TicketStatusFieldExtension(OpenApiSerializerFieldExtension):
-    """A component of its own: regions already has a "status" enum, and the two must not be merged."""
-
-    target_class = TicketStatusField
-
-    def get_name(self):
-        return "TicketStatusEnum"
-
-    def map_serializer_field(self, auto_schema, direction):
-        return build_choice_field(self.target)
 
 
 # Output
@@ -146,7 +114,7 @@ class TicketSlaSerializer(serializers.Serializer):
 
 class TicketSerializer(serializers.ModelSerializer):
     reference = serializers.CharField(read_only=True)
-    status = TicketStatusField(read_only=True)
+    status = serializers.ChoiceField(choices=Status.choices, read_only=True)
     customer = TicketCustomerSerializer(read_only=True)
     team = TicketTeamSerializer(read_only=True, allow_null=True)
     assignee = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
@@ -249,7 +217,7 @@ TICKET_ORDERINGS = {
 
 class TicketQuerySerializer(serializers.Serializer):
     view = serializers.ChoiceField(choices=list(QUEUE_VIEWS.items()), default="all")
-    status = TicketStatusField(required=False)
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     tier = serializers.ChoiceField(choices=Tier.choices, required=False)
     channel = serializers.ChoiceField(choices=Channel.choices, required=False)
@@ -323,7 +291,7 @@ class AssigneeField(serializers.Field):
 
 
 class TicketUpdateSerializer(serializers.Serializer):
-    status = TicketStatusField(required=False)
+    status = serializers.ChoiceField(choices=Status.choices, required=False)
     priority = serializers.ChoiceField(choices=Priority.choices, required=False)
     assignee = AssigneeField(required=False, allow_null=True, help_text="Username or id; null: unassign")
     tags = serializers.ListField(child=serializers.SlugField(max_length=40), required=False)
@@ -423,7 +391,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         data = dict(payload.validated_data)
         details = data.pop("customer")
         # One transaction: a refused ticket leaves no new customer behind.
-        with field_errors(), transaction.atomic():
+        with transaction.atomic():
             customer = customer_get_or_create(**details)
             ticket = ticket_create(customer=customer, actor=request.user, **data)
         return self._ticket_response(ticket, status.HTTP_201_CREATED)
@@ -442,7 +410,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         payload.is_valid(raise_exception=True)
         changes, actor = payload.validated_data, request.user
         # All or nothing: a refused change undoes the ones before it.
-        with field_errors(), transaction.atomic():
+        with transaction.atomic():
             if "status" in changes:
                 with conflict_on("status"):
                     ticket_set_status(ticket=ticket, status=changes["status"], actor=actor)
@@ -484,8 +452,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         payload = TicketMessageInputSerializer(data=request.data)
         payload.is_valid(raise_exception=True)
         internal = payload.validated_data["internal"]
-        with field_errors():
-            ticket_reply(ticket=ticket, actor=request.user, **payload.validated_data)
+        ticket_reply(ticket=ticket, actor=request.user, **payload.validated_data)
         kind = EventKind.NOTE if internal else EventKind.REPLY
         message = ticket_timeline(ticket).filter(kind=kind, actor=request.user).last()
         return Response(
@@ -537,8 +504,7 @@ class TicketViewSet(viewsets.GenericViewSet):
         if request.method == "PUT":
             payload = TicketNextActionInputSerializer(data=request.data)
             payload.is_valid(raise_exception=True)
-            with field_errors():
-                ticket_set_next_action(ticket=ticket, actor=request.user, **payload.validated_data)
+            ticket_set_next_action(ticket=ticket, actor=request.user, **payload.validated_data)
             ticket = self.get_object()
         return Response(TicketNextActionSerializer(ticket).data)
 
@@ -546,8 +512,7 @@ class TicketViewSet(viewsets.GenericViewSet):
     @action(detail=True, methods=["post"])
     def route(self, request, pk=None):
         """Route again as on arrival: team on shift now, then agent."""
-        with field_errors():
-            ticket_route(ticket=self.get_object(), actor=request.user)
+        ticket_route(ticket=self.get_object(), actor=request.user)
         return self._ticket_response(self.get_object())
 
 

@@ -10,6 +10,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from compliance.access import workspace_view
 from compliance.models import Role
 from knowledge.models import Status
 from knowledge.search import article_search
@@ -26,7 +27,6 @@ from .knowledge import (
     ticket_article_links,
 )
 from .models import TicketArticleLink
-from .views import workspace_view
 
 
 def _panel_context(request, ticket):

@@ -4,10 +4,7 @@ Views are thin: check permission, validate with a form, call the service, render
 through tickets.selectors, so a ticket outside the viewer's scope is a 404 here exactly as in the API.
 """
 
-import functools
-
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required, permission_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -17,7 +14,8 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from compliance.masking import mask_customer, principal_load, viewer_for
+from compliance.access import workspace_view
+from compliance.masking import mask_customer, viewer_for
 from compliance.models import PiiField, PiiReveal
 from compliance.services import pii_reveal as pii_reveal_service
 
@@ -47,18 +45,6 @@ EMPTY_VIEWS = {
     "region": "Your region has no open tickets. Tickets owned by any team in your region appear here.",
     "all": "There are no tickets in the tiers you work on yet.",
 }
-
-
-def workspace_view(view):
-    """Signed in (else to the login page) and allowed to use the browser workspace (else 403)."""
-    checked = permission_required("helpdesk.use_app", raise_exception=True)(view)
-
-    @functools.wraps(checked)
-    def with_principal(request, *args, **kwargs):
-        principal_load(request.user)  # role, permissions and led teams in one query, before the first check
-        return checked(request, *args, **kwargs)
-
-    return login_required(with_principal)
 
 
 # Queue

@@ -255,6 +255,9 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RegionStatusEnum": "regions.models.RegionStatus",
         "WebhookDeliveryStatusEnum": "helpdesk.webhooks.models.WebhookDelivery.Status",
+        "TicketStatusEnum": "tickets.models.Status",
+        "ArticleStatusEnum": "knowledge.models.Status",
+        "ArticleAudienceEnum": "knowledge.models.Audience",
     },
 }
 

@@ -107,6 +107,16 @@ def customer_email(*, ticket, subject, template, context, message_id, headers=No
     return message
 
 
+def _outbound_mail(event, now):
+    """The outgoing message of EVENT with its Message-ID, made once: a rerun of the task reuses it."""
+    mail, _ = MailMessage.objects.get_or_create(
+        event=event,
+        direction=MailMessage.Direction.OUT,
+        defaults={"ticket": event.ticket, "message_id": make_msgid(domain=_domain())[1:-1], "created_at": now},
+    )
+    return mail
+
+
 def _record_sent(mail, ticket, summary, now):
     """Mark MAIL sent once (a second run of the task finds it sent) and say so on the timeline."""
     with transaction.atomic():
@@ -118,11 +128,7 @@ def reply_email_send(*, event_id, now):
     """Send the public reply EVENT_ID to the customer; safe to run twice (the stored Message-ID is reused)."""
     event = TicketEvent.objects.select_related("ticket__customer", "actor").get(pk=event_id, kind=EventKind.REPLY)
     ticket = event.ticket
-    mail, _ = MailMessage.objects.get_or_create(
-        event=event,
-        direction=MailMessage.Direction.OUT,
-        defaults={"ticket": ticket, "message_id": make_msgid(domain=_domain())[1:-1], "created_at": now},
-    )
+    mail = _outbound_mail(event, now)
     if mail.sent_at is not None:
         return
     # Card numbers and IBANs never leave by email, whoever typed them.
@@ -170,11 +176,7 @@ def acknowledgement_send(*, ticket_id, now):
     """Tell the customer their ticket exists, with its link, in the tone of their market; once per ticket."""
     event = TicketEvent.objects.select_related("ticket__customer").get(ticket_id=ticket_id, kind=EventKind.CREATED)
     ticket = event.ticket
-    mail, _ = MailMessage.objects.get_or_create(
-        event=event,
-        direction=MailMessage.Direction.OUT,
-        defaults={"ticket": ticket, "message_id": make_msgid(domain=_domain())[1:-1], "created_at": now},
-    )
+    mail = _outbound_mail(event, now)
     if mail.sent_at is not None:
         return
     subject, text = acknowledgement_text(ticket)

@@ -21,13 +21,13 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from rest_framework.authtoken.models import Token
 
+from compliance.access import workspace_view
 from compliance.api_errors import error_body
 from compliance.models import Role
 
 from .. import selectors
 from ..forms import add_service_errors
 from ..models import Ticket
-from ..views import workspace_view
 from .chat import chat_messages, chat_say, chat_start, chat_ticket, chat_token
 from .email_in import known_country, mail_receive
 from .forms import LANGUAGES, CallForm, ChatSayForm, ChatStartForm, LinkReplyForm, WebForm
