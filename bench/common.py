@@ -26,8 +26,13 @@ def recreate_database(url):
     admin.close()
 
 
+# As docs/deployment.md sets up production: a shared Redis cache (throttles, sessions) of its own database.
+BENCH_CACHE_URL = "redis://127.0.0.1:6379/9"
+
+
 def setup_django(url, *, migrate=True):
     os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("CACHE_URL", BENCH_CACHE_URL)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
     import django
 

@@ -14,8 +14,8 @@ from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.functional import LazyObject
 
-from regions.models import Team, Vendor
-from regions.selectors import agent_for, led_team_ids_remember
+from regions.models import Agent, Team, Vendor
+from regions.selectors import agent_for, agent_remember_none, led_team_ids_remember
 
 from .models import (
     DEFAULT_TREATMENTS,
@@ -76,9 +76,10 @@ def principal_load(user):
         _rows(Permission.objects.filter(user=target), "user_perm", perm),
         _rows(Permission.objects.filter(group__user=target), "group_perm", perm),
         _rows(Team.objects.filter(leads=target), "led", Cast("pk", output_field=text)),
+        _rows(Agent.objects.filter(user=target), "agent", Cast("pk", output_field=text)),
         all=True,
     )
-    found = {"group": set(), "user_perm": set(), "group_perm": set(), "led": []}
+    found = {"group": set(), "user_perm": set(), "group_perm": set(), "led": [], "agent": set()}
     for kind, value in rows:
         if kind == "led":
             found["led"].append(int(value))
@@ -95,6 +96,8 @@ def principal_load(user):
         target._group_perm_cache = found["group_perm"]
         target._perm_cache = found["user_perm"] | found["group_perm"]
     led_team_ids_remember(target, sorted(found["led"]))
+    if not found["agent"]:
+        agent_remember_none(target)  # leads and admins without an agent row: agent_for() costs no query
     target._principal_loaded = True
 
 

@@ -7,34 +7,24 @@ from django.db.models import F, Min, OuterRef, Prefetch, Q, Subquery, prefetch_r
 from regions.models import ShiftPattern
 from regions.selectors import memoized, team_list, team_next_boundary, team_on_shift, teams_with_shifts
 from tickets.models import MESSAGE_KINDS, OPEN_STATUSES, EventKind, Ticket, TicketEvent
+from tickets.selectors import capped_counts
 
 from .models import DEFAULTS, Briefing, Handoff, HandoffRun, HandoffSettings, Outcome
-from .services import note_problem
+from .services import tickets_lacking_note
 
 TOUCH_KINDS = [*[k for k in MESSAGE_KINDS if k != EventKind.CUSTOMER_MESSAGE], EventKind.STATUS, EventKind.NEXT_ACTION]
 UNTOUCHED_AFTER = dt.timedelta(hours=1)
 
 
-def readiness(team):
-    """Open tickets of TEAM that would be blocked at its next handoff, with why, most urgent first."""
+def readiness(team, limit=50):
+    """(count, rows): TEAM's open tickets that would be blocked at its next handoff, counted up to the queue cap,
+    and the LIMIT most urgent of them, each with its `problem`."""
     rule = _settings_by_team().get(team.pk, DEFAULTS).note_rule
-    tickets = (
-        Ticket.objects.filter(team=team, status__in=OPEN_STATUSES)
-        .select_related("assignee", "customer")
-        .order_by(F("sla_due_at").asc(nulls_last=True), "id")
+    lacking = tickets_lacking_note(Ticket.objects.filter(team=team, status__in=OPEN_STATUSES), rule)
+    rows = list(
+        lacking.select_related("assignee", "customer").order_by(F("sla_due_at").asc(nulls_last=True), "id")[:limit]
     )
-    lacking = []
-    for t in tickets:
-        problem = note_problem(
-            rule,
-            next_action=t.next_action,
-            set_at=t.next_action_set_at,
-            last_customer_message_at=t.last_customer_message_at,
-            last_handed_off_at=t.last_handed_off_at,
-        )
-        if problem:
-            lacking.append((t, problem))
-    return lacking
+    return (len(rows) if len(rows) < limit else capped_counts({"lacking": lacking})["lacking"]), rows
 
 
 def _settings_by_team():

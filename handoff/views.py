@@ -53,13 +53,15 @@ def _dashboard_context(request):
     runs = selectors.run_list([team])
     briefing = selectors.briefing_for(team, now)
     metrics = selectors.run_metrics(runs, now=now)
+    readiness_count, readiness = selectors.readiness(team)
     return {
         "teams": teams,
         "team": team,
         "now": now,
         "boundary": boundary,
         "arriving": arriving,
-        "readiness": selectors.readiness(team),
+        "readiness": readiness,
+        "readiness_count": readiness_count,
         "briefing": briefing,
         "ack_form": AcknowledgeForm(people=_briefing_people(briefing)) if briefing else None,
         "blocked": selectors.blocked_handoffs([team])[:50],

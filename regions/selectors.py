@@ -53,6 +53,11 @@ def agent_for(user):
     return agent
 
 
+def agent_remember_none(user):
+    """Remember that USER has no agent row (compliance.masking.principal_load found none) for the request."""
+    Agent._meta.get_field("user").remote_field.set_cached_value(user, None)
+
+
 def led_team_ids(user):
     """The ids of the teams USER leads, read once per user object (one request)."""
     if user is None or not getattr(user, "is_authenticated", False):

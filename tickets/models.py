@@ -168,6 +168,21 @@ class Ticket(models.Model):
             # The handoff sweep walks a team's open tickets in id order, a batch at a time.
             models.Index(fields=["team", "id"], name="ticket_open_by_team", condition=Q(status__in=OPEN_STATUSES)),
             models.Index(fields=["assignee", "status", "sla_due_at"], name="ticket_assignee_queue"),
+            # Queue views wider than a team ("unassigned", "region", "all") walk tickets in SLA order and stop after
+            # a page (or a capped count) instead of sorting the agent's whole scope: 520 ms -> 1.4 ms at 1M tickets.
+            models.Index(fields=["sla_due_at", "id"], name="ticket_sla_order"),
+            # The "team" queue view and the lead dashboard's readiness list: a team's open tickets in SLA order.
+            models.Index(
+                fields=["team", "sla_due_at", "id"], name="ticket_team_open_sla", condition=Q(status__in=OPEN_STATUSES)
+            ),
+            # The lead dashboard's bouncing list: open tickets handed off without progress, highest count first.
+            models.Index(
+                fields=["handoffs_since_progress"],
+                name="ticket_bouncing",
+                condition=Q(status__in=OPEN_STATUSES, handoffs_since_progress__gte=1),
+            ),
+            # The queue's language filter lists languages by a loose index scan (tickets.selectors.queue_languages).
+            models.Index(fields=["language"], name="ticket_language"),
             models.Index(
                 fields=["sla_next_check_at"],
                 name="ticket_sla_check",

@@ -18,6 +18,7 @@ from compliance.access import workspace_view
 from compliance.masking import mask_customer, viewer_for
 from compliance.models import PiiField, PiiReveal
 from compliance.services import pii_reveal as pii_reveal_service
+from regions.selectors import agent_for
 
 from . import selectors, services
 from .forms import (
@@ -51,22 +52,21 @@ EMPTY_VIEWS = {
 
 
 def _default_view(user):
-    return "mine" if getattr(user, "agent", None) else "all"
+    return "mine" if agent_for(user) else "all"
 
 
 def _queue_context(request, now):
     user = request.user
-    counts, languages = selectors.queue_summary(user)
-    form = QueueFilterForm(request.GET or None, languages=languages)
+    form = QueueFilterForm(request.GET or None, languages=selectors.queue_languages())
     filters = form.filters()
     view = request.GET.get("view")
     if view not in selectors.QUEUE_VIEWS:
         view = "all" if filters["q"] else _default_view(user)
     tickets = selectors.ticket_queue(user, view=view, now=now, **filters).prefetch_related(None)  # rows show no tags
     filtered = any(filters.values())
+    counts = selectors.queue_counts(user, listed=tickets if filtered else None)
     paginator = Paginator(tickets, PAGE_SIZE)
-    if not filtered:
-        paginator.count = counts[view]  # the tab's count is this list's length: no second COUNT
+    paginator.count = min(counts["listed" if filtered else view], selectors.QUEUE_COUNT_CAP)  # no uncapped COUNT
     page = paginator.get_page(request.GET.get("page"))
     if filters["q"]:
         empty_text = (
@@ -80,6 +80,7 @@ def _queue_context(request, now):
         "view": view,
         "view_label": selectors.QUEUE_VIEWS[view],
         "tabs": [(key, label, counts[key]) for key, label in selectors.QUEUE_VIEWS.items()],
+        "more": counts["listed" if filtered else view] > selectors.QUEUE_COUNT_CAP,
         "page_obj": page,
         "now": now,
         "filtered": filtered,

@@ -271,6 +271,9 @@ REDIS_URL = env.redis_url("REDIS_URL")
 CACHE_URL = env.redis_url("CACHE_URL")
 if CACHE_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    # Sessions are read from the shared cache (written through to the database): one query less on every page.
+    # Only with a shared cache: a per-process cache would keep serving a session another process ended.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # Webhooks reach public addresses only, unless this is a closed network (helpdesk.webhooks.addresses).
 WEBHOOK_ALLOW_PRIVATE_HOSTS = env.boolean("WEBHOOK_ALLOW_PRIVATE_HOSTS", False)
 CELERY_BROKER_DIR = VAR_DIR / "celery"

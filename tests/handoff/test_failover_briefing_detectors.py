@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from handoff.models import Briefing, HandoffRun, HandoffSettings
+from handoff.models import Briefing, HandoffRun, HandoffSettings, NoteRule
 from handoff.selectors import bouncing_tickets, cold_tickets, readiness, run_metrics
 from handoff.services import (
     briefing_acknowledge,
@@ -10,6 +10,8 @@ from handoff.services import (
     briefings_prepare_due,
     handoff_failover,
     handoff_run,
+    note_problem,
+    tickets_lacking_note,
 )
 from regions.services import region_set_status
 from tests.factories import CustomerFactory, UserFactory, ticket
@@ -121,8 +123,40 @@ def test_acknowledgement_and_alert_when_nobody_acknowledges(sun):
 def test_readiness_lists_what_would_block(sun):
     ready = owned_by(sun["dub"], note="x")
     bare = owned_by(sun["dub"])
-    assert [(t.pk, why) for t, why in readiness(sun["dub"])] == [(bare.pk, "no Next Action")]
-    assert ready.pk not in [t.pk for t, _ in readiness(sun["dub"])]
+    count, rows = readiness(sun["dub"])
+    assert count == 1 and [(t.pk, t.problem) for t in rows] == [(bare.pk, "no Next Action")]
+    assert ready.pk not in [t.pk for t in rows]
+
+
+@pytest.mark.parametrize("rule", NoteRule.values)
+def test_the_sql_rule_blocks_exactly_what_note_problem_blocks(sun, rule):
+    """tickets_lacking_note (dashboard, briefing) and note_problem (the sweep) must never disagree."""
+    hour = dt.timedelta(hours=1)
+    owned_by(sun["dub"])
+    written = owned_by(sun["dub"], note="Call back")
+    set_at = written.next_action_set_at
+    cases = [(None, None), (set_at + hour, None), (set_at - hour, None), (None, set_at + hour), (None, set_at - hour)]
+    for customer_at, handed_at in cases:
+        t = owned_by(sun["dub"], note="Refund sent")
+        Ticket.objects.filter(pk=t.pk).update(
+            next_action_set_at=set_at, last_customer_message_at=customer_at, last_handed_off_at=handed_at
+        )
+    tickets = Ticket.objects.filter(team=sun["dub"])
+    expected = {
+        t.pk: why
+        for t in tickets
+        if (
+            why := note_problem(
+                rule,
+                next_action=t.next_action,
+                set_at=t.next_action_set_at,
+                last_customer_message_at=t.last_customer_message_at,
+                last_handed_off_at=t.last_handed_off_at,
+            )
+        )
+    }
+    assert {t.pk: t.problem for t in tickets_lacking_note(tickets, rule)} == expected
+    assert len(expected) == {"any": 1, "fresh_customer": 2, "fresh_handoff": 2}[rule]
 
 
 def test_cold_when_team_off_shift_or_quiet_for_the_configured_time(sun):

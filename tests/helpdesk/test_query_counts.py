@@ -32,7 +32,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 BUDGET = 12  # issue #12: at most 12 queries on any page
 TICKET_PAGE_BUDGET = 17  # more than 12: see docs/performance.md, "Query counts"
-DASHBOARD_BUDGET = 18
+DASHBOARD_BUDGET = 17
 N = 4
 _serial = itertools.count()
 

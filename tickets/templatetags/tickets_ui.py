@@ -62,3 +62,11 @@ def person(user, fallback="Meridian"):
     if user is None:
         return fallback
     return user.get_full_name() or user.username
+
+
+@register.filter
+def queue_count(count):
+    """A queue count as shown: counts stop just past the cap (see tickets.selectors.QUEUE_COUNT_CAP)."""
+    from tickets.selectors import QUEUE_COUNT_CAP
+
+    return f"{QUEUE_COUNT_CAP:,}+" if count > QUEUE_COUNT_CAP else f"{count:,}"
