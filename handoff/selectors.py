@@ -2,10 +2,17 @@
 
 import datetime as dt
 
-from django.db.models import F, Min, OuterRef, Prefetch, Q, Subquery, prefetch_related_objects
+from django.db.models import F, Min, OuterRef, Q, Subquery
 
-from regions.models import ShiftPattern
-from regions.selectors import memoized, team_list, team_next_boundary, team_on_shift, teams_with_shifts
+from regions.cache import config_cached
+from regions.selectors import (
+    memoized,
+    team_list,
+    team_next_boundary,
+    team_on_shift,
+    teams_for_pages,
+    teams_with_shifts,
+)
 from tickets.models import MESSAGE_KINDS, OPEN_STATUSES, EventKind, Ticket, TicketEvent
 from tickets.selectors import capped_counts
 
@@ -27,9 +34,13 @@ def readiness(team, limit=50):
     return (len(rows) if len(rows) < limit else capped_counts({"lacking": lacking})["lacking"]), rows
 
 
+SETTINGS_CACHE_KEY = "handoff:settings-by-team"
+
+
 def _settings_by_team():
-    """{team id: HandoffSettings} of every team with its own rules; once per request inside request_memo()."""
-    return memoized("handoff_settings", lambda: {s.team_id: s for s in HandoffSettings.objects.all()})
+    """{team id: HandoffSettings} of every team with its own rules, from the configuration cache (regions.cache)."""
+    load = lambda: {s.team_id: s for s in HandoffSettings.objects.all()}  # noqa: E731
+    return memoized("handoff_settings", lambda: config_cached(SETTINGS_CACHE_KEY, load))
 
 
 def cold_tickets(tickets, *, now):
@@ -59,22 +70,13 @@ def ticket_flags(ticket, *, now):
     """{"cold": bool, "bouncing": bool} for one ticket (ticket page), by the same rules as the lists above."""
     if not ticket.is_open or ticket.team_id is None:
         return {"cold": False, "bouncing": False}
-    settings = HandoffSettings.objects.filter(team_id=ticket.team_id).first() or DEFAULTS
+    settings = _settings_by_team().get(ticket.team_id, DEFAULTS)
     quiet = ticket.updated_at < now - dt.timedelta(hours=settings.cold_after_hours)
+    team = next(t for t in teams_for_pages() if t.pk == ticket.team_id)
     return {
-        "cold": quiet or not team_on_shift(_with_shifts(ticket.team), now),
+        "cold": quiet or not team_on_shift(team, now),
         "bouncing": ticket.handoffs_since_progress >= settings.bounce_threshold,
     }
-
-
-def _with_shifts(team):
-    """TEAM (already read, with its region) with what shift arithmetic needs: its patterns, days and holidays."""
-    prefetch_related_objects(
-        [team],
-        Prefetch("shift_patterns", queryset=ShiftPattern.objects.prefetch_related("days")),
-        "region__holiday_overrides",
-    )
-    return team
 
 
 def blocked_handoffs(teams):

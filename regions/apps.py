@@ -3,3 +3,10 @@ from django.apps import AppConfig
 
 class RegionsConfig(AppConfig):
     name = "regions"
+
+    def ready(self):
+        from .cache import config_drop_on_change
+        from .models import Agent, Region, RegionHoliday, ShiftDay, ShiftPattern, Team, Vendor
+        from .selectors import TEAMS_CACHE_KEY
+
+        config_drop_on_change(TEAMS_CACHE_KEY, Region, RegionHoliday, Vendor, Team, Agent, ShiftPattern, ShiftDay)

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 
 from django.db.models import Count, Prefetch
 
+from .cache import config_cached
 from .models import Agent, Region, RegionStatus, RotationStep, ShiftPattern, SourcingRule, Team
 
 DAY = dt.timedelta(days=1)
@@ -73,11 +74,19 @@ def led_team_ids_remember(user, ids):
         user._led_team_ids = list(ids)
 
 
+TEAMS_CACHE_KEY = "regions:teams-with-shifts"
+
+
+def teams_for_pages():
+    """Every team with its shifts for a page, from the configuration cache (regions.cache): no query when warm."""
+    return config_cached(TEAMS_CACHE_KEY, lambda: list(team_list()))
+
+
 def teams_with_shifts(*, tier=None):
-    """team_list(tier=TIER) as a list; inside request_memo() all teams are read once and shared."""
+    """team_list(tier=TIER) as a list; inside request_memo() (a page) all teams come once from teams_for_pages()."""
     if _memo.get() is None:
         return list(team_list(tier=tier))
-    teams = memoized("teams_with_shifts", lambda: list(team_list()))
+    teams = memoized("teams_with_shifts", teams_for_pages)
     return teams if tier is None else [t for t in teams if t.tier == tier]
 
 

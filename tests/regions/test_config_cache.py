@@ -1,0 +1,65 @@
+"""Pages read teams, shifts and handoff settings from the configuration cache; any change drops it at once."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from handoff.models import HandoffSettings
+from handoff.selectors import ticket_flags
+from regions.models import RegionHoliday, ShiftDay
+from regions.selectors import request_memo, teams_for_pages, teams_with_shifts
+from tests.factories import TeamFactory, shift_pattern, ticket
+from tickets.services import ticket_move_to_team
+
+pytestmark = pytest.mark.django_db
+
+MONDAY_NOON = dt.datetime(2026, 11, 23, 12, 0, tzinfo=dt.UTC)
+
+
+def test_a_warm_cache_costs_no_query_and_a_change_is_seen_at_once():
+    team = TeamFactory(code="t1-dub")
+    pattern = shift_pattern(team, "08:00-16:00", weekdays=[0])
+    teams_for_pages()
+    with CaptureQueriesContext(connection) as warm:
+        (cached,) = teams_for_pages()
+    assert len(warm) == 0 and cached.shift_patterns.all()[0].days.all()[0].end == dt.time(16)
+
+    # a shift day edited (admin inline, API) drops the cache
+    day = ShiftDay.objects.get(pattern=pattern)
+    day.end = dt.time(18)
+    day.save()
+    assert teams_for_pages()[0].shift_patterns.all()[0].days.all()[0].end == dt.time(18)
+
+    # so does a holiday of the region, a renamed team, a deleted pattern
+    RegionHoliday.objects.create(region=team.region, date=dt.date(2026, 12, 25), name="Christmas")
+    assert [h.name for h in teams_for_pages()[0].region.holiday_overrides.all()] == ["Christmas"]
+    team.name = "Dublin Tier 1"
+    team.save()
+    assert teams_for_pages()[0].name == "Dublin Tier 1"
+    pattern.delete()
+    assert list(teams_for_pages()[0].shift_patterns.all()) == []
+
+
+def test_services_outside_a_page_read_the_database_not_the_cache():
+    shift_pattern(TeamFactory(code="t1-dub"), "08:00-16:00", weekdays=[0])
+    with request_memo():
+        teams_with_shifts()  # the first page fills the cache
+    with request_memo(), CaptureQueriesContext(connection) as page:
+        teams_with_shifts()
+        teams_with_shifts(tier=1)
+    assert len(page) == 0
+    with CaptureQueriesContext(connection) as service:
+        teams_with_shifts()
+    assert len(service) > 0  # outside request_memo() (routing, handoff runs): the database
+
+
+def test_ticket_flags_follow_a_changed_bounce_threshold_at_once():
+    team = TeamFactory(code="t1-dub")
+    shift_pattern(team, "00:00-00:00")
+    t = ticket_move_to_team(ticket=ticket(), team=team, actor=None, reason="setup")
+    t.handoffs_since_progress = 2
+    assert ticket_flags(t, now=MONDAY_NOON)["bouncing"] is False  # default threshold 3
+    HandoffSettings.objects.create(team=team, bounce_threshold=2)
+    assert ticket_flags(t, now=MONDAY_NOON)["bouncing"] is True
