@@ -51,6 +51,8 @@ api_v1 = [
     path("bouncing-tickets/", handoff_apis.BouncingTicketsApi.as_view(), name="bouncing-tickets"),
     path("audit/", compliance_apis.AuditEntryListApi.as_view(), name="audit"),
     path("qa-metrics/", qa_apis.MetricsApi.as_view(), name="qa-metrics"),
+    path("qa-trends/", qa_apis.TrendsApi.as_view(), name="qa-trends"),
+    path("qa-trend-tickets/", qa_apis.TrendTicketsApi.as_view(), name="qa-trend-tickets"),
     *router.urls,
 ]
 

@@ -3,7 +3,7 @@ publishing and acknowledgements go through knowledge.services); here they are re
 
 from django.contrib import admin
 
-from .models import Acknowledgement, Article, ArticleVersion, Category, SearchMiss, Translation
+from .models import Acknowledgement, Article, ArticleVersion, Category, Deflection, SearchMiss, Translation
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -61,3 +61,10 @@ class AcknowledgementAdmin(ReadOnlyAdmin):
 class SearchMissAdmin(ReadOnlyAdmin):
     list_display = ["query", "locale", "user", "at"]
     search_fields = ["query"]
+
+
+@admin.register(Deflection)
+class DeflectionAdmin(ReadOnlyAdmin):
+    list_display = ["article", "language", "country", "channel", "at"]
+    list_filter = ["channel", "language"]
+    list_select_related = ["article__published_version"]

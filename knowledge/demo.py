@@ -11,8 +11,15 @@ from django.contrib.auth import get_user_model
 
 from regions.models import Team
 
-from .models import PENDING, Acknowledgement, Article, Category
-from .services import acknowledgement_confirm, article_create, article_edit, article_transition, translation_save
+from .models import PENDING, Acknowledgement, Article, Category, DeflectionChannel
+from .services import (
+    acknowledgement_confirm,
+    article_create,
+    article_edit,
+    article_transition,
+    deflection_record,
+    translation_save,
+)
 
 CATEGORIES = {
     "accounts": "Accounts and sign-in",
@@ -436,6 +443,20 @@ HEADINGS = {
 }  # fmt: skip
 
 
+# Answer before ticket: customers who marked a suggested article as their answer (slug key, language, country,
+# channel, how many), spread over the last two weeks.
+DEFLECTIONS = [
+    ("double-charge", "es", "MX", DeflectionChannel.WEB, 9),
+    ("failed-payment", "es", "MX", DeflectionChannel.WEB, 6),
+    ("double-charge", "es", "ES", DeflectionChannel.WEB, 3),
+    ("reset-password", "es", "AR", DeflectionChannel.CHAT, 4),
+    ("refund-timeline", "es", "MX", DeflectionChannel.CHAT, 2),
+    ("reset-password", "en", "US", DeflectionChannel.WEB, 7),
+    ("refund-timeline", "en", "GB", DeflectionChannel.CHAT, 3),
+    ("shipping-delay", "de", "DE", DeflectionChannel.WEB, 5),
+]
+
+
 def _body(language, problem, step):
     when, what, check, tell = HEADINGS[language]
     return f"## {when}\n\n{problem}\n\n## {what}\n\n1. {check}\n2. {step}\n3. {tell}\n"
@@ -489,7 +510,13 @@ def seed_knowledge(*, now):
         if n % 3 == 0:
             acknowledgement_confirm(article=ack.version.article, actor=ack.user, at=now - dt.timedelta(hours=n % 48))
     left = Acknowledgement.objects.filter(PENDING).count()
+    deflections = 0
+    for key, language, country, channel, times in DEFLECTIONS:
+        for _ in range(times):
+            deflections += 1
+            at = now - dt.timedelta(hours=(deflections * 7) % (14 * 24))
+            deflection_record(article=articles[key], language=language, country=country, channel=channel, at=at)
     return (
         f"Knowledge: {len(articles)} articles, {translated} translations ({outdated} outdated), "
-        f"{left} acknowledgements pending"
+        f"{left} acknowledgements pending, {deflections} deflections (answered before a ticket)"
     )

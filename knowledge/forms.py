@@ -1,9 +1,9 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from regions.models import Team, Tier
+from regions.models import Team, Tier, validate_country
 
-from .models import ArticleVersion, Audience, Category, Status, Translation
+from .models import ArticleVersion, Audience, Category, DeflectionChannel, Status, Translation
 
 
 class SearchForm(forms.Form):
@@ -21,6 +21,29 @@ class SearchForm(forms.Form):
         if not self.is_valid():
             return {"q": "", "category": "", "locale": "", "audience": ""}
         return {k: self.cleaned_data.get(k) or "" for k in ("q", "category", "locale", "audience")}
+
+
+class SuggestForm(forms.Form):
+    """What the web form or the chat widget sends while the customer types (the public suggest endpoint)."""
+
+    q = forms.CharField(max_length=2000, required=False, help_text="What the customer has written so far")
+    lang = forms.RegexField(
+        regex=r"^[a-z]{2}$", error_messages={"invalid": "Give the language as two lower-case letters, e.g. es."}
+    )
+    country = forms.CharField(max_length=2, required=False)
+    channel = forms.ChoiceField(choices=DeflectionChannel.choices, required=False)
+
+    def clean_country(self):
+        country = self.cleaned_data["country"].strip().upper()
+        if country:
+            try:
+                validate_country(country)
+            except ValidationError:
+                raise ValidationError("Give the country as two letters, e.g. MX.") from None
+        return country
+
+    def clean_channel(self):
+        return self.cleaned_data["channel"] or DeflectionChannel.WEB
 
 
 class ArticleForm(forms.Form):

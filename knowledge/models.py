@@ -195,3 +195,26 @@ class SearchMiss(models.Model):
 
     def __str__(self):
         return f"{self.query!r} ({self.locale or 'any'})"
+
+
+class DeflectionChannel(models.TextChoices):
+    WEB = "web", "Web form"
+    CHAT = "chat", "Chat"
+
+
+class Deflection(models.Model):
+    """A customer who was shown ARTICLE while writing to support and said it answered their question: one request
+    that never became a ticket. Counted per article and market (country and language)."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="deflections")
+    language = models.CharField(max_length=8, help_text="ISO 639-1 code the article was read in")
+    country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2; blank when unknown")
+    channel = models.CharField(max_length=8, choices=DeflectionChannel.choices)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [models.Index(fields=["article", "at"], name="deflection_by_article")]
+
+    def __str__(self):
+        return f"{self.article_id} {self.language}-{self.country or '??'} ({self.channel})"

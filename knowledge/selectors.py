@@ -7,7 +7,17 @@ from compliance.models import Role
 from regions.models import Proficiency, Team, Vendor
 from regions.selectors import agent_for, led_team_ids
 
-from .models import PENDING, Acknowledgement, Article, Audience, Category, SearchMiss, Status, Translation
+from .models import (
+    PENDING,
+    Acknowledgement,
+    Article,
+    Audience,
+    Category,
+    Deflection,
+    SearchMiss,
+    Status,
+    Translation,
+)
 
 
 def editable_team_ids(user):
@@ -200,4 +210,24 @@ def content_gaps(limit=50):
         SearchMiss.objects.values("query", "locale")
         .annotate(times=Count("id"), last_at=Max("at"))
         .order_by("-times", "-last_at")[:limit]
+    )
+
+
+# Deflections (answer before ticket, knowledge.answers)
+
+
+def deflection_counts(articles):
+    """{article id: deflections} for ARTICLES (a queryset), in one query."""
+    rows = Deflection.objects.filter(article__in=articles).values("article_id").annotate(n=Count("id")).order_by()
+    return {row["article_id"]: row["n"] for row in rows}
+
+
+def deflections_by_market(articles, limit=100):
+    """Deflections of ARTICLES per article and market (country and language), most first:
+    [{"article_id", "title", "country", "language", "times", "last_at"}]."""
+    return (
+        Deflection.objects.filter(article__in=articles)
+        .values("article_id", "country", "language")
+        .annotate(times=Count("id"), last_at=Max("at"), title=Max("article__published_version__title"))
+        .order_by("-times", "-last_at", "article_id")[:limit]
     )

@@ -4,6 +4,8 @@ Each opens its own transaction and locks the article row; publishing, archiving 
 the audit log in the same transaction.
 """
 
+import re
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F
@@ -12,9 +14,21 @@ from django.utils.text import slugify
 
 from compliance.audit import audit_record
 from compliance.models import AuditAction
-from regions.models import Agent, Tier
+from regions.models import Agent, Tier, validate_country
 
-from .models import PENDING, Acknowledgement, Article, ArticleVersion, SearchMiss, Status, Translation
+from .answers import suggestion_claim, suggestion_read
+from .models import (
+    PENDING,
+    Acknowledgement,
+    Article,
+    ArticleVersion,
+    Audience,
+    Deflection,
+    DeflectionChannel,
+    SearchMiss,
+    Status,
+    Translation,
+)
 from .search import index_article, index_translation
 from .selectors import editable_team_ids
 
@@ -258,3 +272,42 @@ def search_miss_record(*, query, locale="", user=None, at=None):
             user=user if user and user.is_authenticated else None,
             at=at or timezone.now(),
         )
+
+
+def deflection_record(*, article, language, country, channel, at=None):
+    """A customer marked ARTICLE as the answer to what they were about to ask: counted for the article and the
+    market (COUNTRY, blank when unknown, and LANGUAGE). Only a published customer-facing article can deflect."""
+    if article.status != Status.PUBLISHED or article.audience != Audience.CUSTOMER:
+        raise ValidationError({"article": "Only a published customer-facing article can answer a customer."})
+    errors = {}
+    language = (language or "").strip().lower()
+    if not re.fullmatch(r"[a-z]{2,3}", language):
+        errors["language"] = "Give the language as an ISO 639-1 code, e.g. es."
+    country = (country or "").strip().upper()
+    if country:
+        try:
+            validate_country(country)
+        except ValidationError:
+            errors["country"] = "Give the country as two letters, e.g. MX."
+    if channel not in DeflectionChannel.values:
+        errors["channel"] = f"Choose one of: {', '.join(DeflectionChannel.values)}."
+    if errors:
+        raise ValidationError(errors)
+    return Deflection.objects.create(
+        article=article, language=language, country=country, channel=channel, at=at or timezone.now()
+    )
+
+
+def deflection_from_suggestion(*, token, article, at=None):
+    """The customer says ARTICLE, suggested with TOKEN (knowledge.answers), answered their question: the deflection,
+    or None when this suggestion was already counted. ValidationError when the token was not issued for ARTICLE."""
+    suggestion = suggestion_read(token, article=article)
+    if not suggestion_claim(token):
+        return None
+    return deflection_record(
+        article=article,
+        language=suggestion.language,
+        country=suggestion.country,
+        channel=suggestion.channel,
+        at=at,
+    )

@@ -14,5 +14,8 @@ urlpatterns = [
     path("knowledge/acknowledgements/", views.my_acknowledgements, name="knowledge-acknowledgements"),
     path("knowledge/acknowledgements/status/", views.acknowledgement_status, name="knowledge-ack-status"),
     path("help/", views.help_index, name="help"),
+    path("help/suggest/", views.help_suggest, name="help-suggest"),
+    path("help/answered/", views.help_answered_thanks, name="help-answered"),
     path("help/<slug:slug>/", views.help_article, name="help-article"),
+    path("help/<slug:slug>/answered/", views.help_answered, name="help-article-answered"),
 ]

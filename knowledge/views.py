@@ -4,23 +4,29 @@ Views are thin: check permission, validate with a form, call the service, render
 knowledge.selectors, so an article outside the viewer's scope is a 404 here exactly as in the API.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import override
 from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from compliance.access import workspace_view
+from compliance.api_errors import error_body
 from compliance.models import Role
+from regions.models import validate_country
 
 from . import selectors, services
+from .answers import suggestion_read, suggestions_for
 from .diff import diff_counts, version_diff
-from .forms import ArticleForm, DiffForm, SearchForm, TransitionForm, TranslationForm, add_service_errors
+from .forms import ArticleForm, DiffForm, SearchForm, SuggestForm, TransitionForm, TranslationForm, add_service_errors
 from .forms import owner_team_queryset as _teams
-from .models import Status
+from .models import DeflectionChannel, Status
 from .search import article_search
+from .throttles import DeflectionRate, SuggestRate, throttled
 
 
 def lead_view(view):
@@ -299,12 +305,33 @@ def help_index(request):
     return render(request, "knowledge/help_index.html", context)
 
 
+def _page_language(language):
+    """LANGUAGE when the site has texts in it, else English (for the words around the article)."""
+    return language if language in dict(settings.LANGUAGES) else "en"
+
+
+def _answer_box(request, article):
+    """What the article page offers a customer who came from a suggestion: the token to count it, and the way
+    back to what they were writing. None for any other reader (or a token that is not for this article)."""
+    token = request.GET.get("s", "")
+    if not token:
+        return None
+    try:
+        suggestion = suggestion_read(token, article=article)
+    except ValidationError:
+        return None
+    # From the chat widget the article opened in a new tab, and the chat goes on in the first one.
+    back = None if suggestion.channel == DeflectionChannel.CHAT else f"{reverse('web-form')}?lang={suggestion.language}"
+    return {"token": token, "back": back, "language": suggestion.language}
+
+
 @require_GET
 def help_article(request, slug):
     article = selectors.article_public_get(slug)
     languages = _customer_languages(request)
     title, body, locale, translation = selectors.article_text_for(article, languages)
     services.article_view_record(article=article)
+    answer = _answer_box(request, article)
     context = {
         "article": article,
         "title": title,
@@ -312,5 +339,79 @@ def help_article(request, slug):
         "locale": locale,
         "translation": translation,
         "lang": languages[0] if languages else "",
+        "answer": answer,
     }
-    return render(request, "knowledge/help_article.html", context)
+    with override(_page_language(answer["language"] if answer else locale)):
+        return render(request, "knowledge/help_article.html", context)
+
+
+# Answer before ticket (knowledge.answers): suggestions while the customer writes, and "this answered my question".
+
+
+def _request_country(request):
+    """The region of the browser's first language (es-MX -> MX) when it is a country we know, else blank."""
+    for code, _ in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+        _, _, region = code.partition("-")
+        try:
+            validate_country(region.upper())
+        except ValidationError:
+            continue
+        return region.upper()
+    return ""
+
+
+def _too_many(wait):
+    response = JsonResponse(error_body("throttled", f"Too many requests; try again in {wait} seconds."), status=429)
+    response["Retry-After"] = str(wait)
+    return response
+
+
+@require_GET
+def help_suggest(request):
+    """JSON for the web form and the chat widget: up to five customer-facing articles in the customer's language
+    that match what they have written so far."""
+    wait = throttled(SuggestRate(), request)
+    if wait:
+        return _too_many(wait)
+    form = SuggestForm(request.GET)
+    if not form.is_valid():
+        fields = {name: [str(e) for e in errors] for name, errors in form.errors.items()}
+        return JsonResponse(error_body("invalid", "The request is invalid; see fields.", fields), status=400)
+    data = form.cleaned_data
+    articles = suggestions_for(
+        data["q"],
+        language=data["lang"],
+        country=data["country"] or _request_country(request),
+        channel=data["channel"],
+    )
+    return JsonResponse({"language": data["lang"], "articles": articles})
+
+
+@require_POST
+def help_answered(request, slug):
+    """The customer's "This answered my question": counts the deflection and ends the request with a thank-you."""
+    article = selectors.article_public_get(slug)
+    token = request.POST.get("s", "")
+    language = _page_language((_customer_languages(request) or ["en"])[0])
+    wait = throttled(DeflectionRate(), request)
+    error = "throttled" if wait else None
+    if not wait:
+        try:
+            services.deflection_from_suggestion(token=token, article=article)
+        except ValidationError:
+            error = "invalid"
+    if error is None:
+        return redirect(f"{reverse('help-answered')}?lang={language}")
+    context = {"article": article, "error": error, "lang": language}
+    with override(language):
+        response = render(request, "knowledge/help_answered.html", context, status=429 if wait else 400)
+    if wait:
+        response["Retry-After"] = str(wait)
+    return response
+
+
+@require_GET
+def help_answered_thanks(request):
+    language = _page_language((_customer_languages(request) or ["en"])[0])
+    with override(language):
+        return render(request, "knowledge/help_answered.html", {"error": None, "lang": language})

@@ -5,9 +5,12 @@ The same selectors (scope, 404 outside it) and services as the pages.
 
 import datetime as dt
 
+from django.http import Http404
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import exceptions, mixins, permissions, serializers, status, viewsets
+from rest_framework import exceptions, generics, mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -15,14 +18,16 @@ from rest_framework.views import APIView
 from compliance.api_errors import Conflict, conflict_on
 from compliance.masking import mask_body, viewer_for
 from compliance.pagination import StrictCursorPagination
+from tickets.models import Ticket
 from tickets.selectors import ticket_get_for
 
 from .calibration import can_run, session_results
 from .metrics import DIMENSIONS, metrics_week
-from .models import DisputeStatus, RubricStatus
+from .models import DisputeStatus, Market, RubricStatus
 from .reviews import can_resolve, dispute_raise, dispute_resolve, review_create
 from .sampling import week_start
-from .selectors import is_reviewer, review_scope, rubric_list, session_scope, survey_scope, team_scope
+from .selectors import is_reviewer, region_scope, review_scope, rubric_list, session_scope, survey_scope, team_scope
+from .trends import BASELINE_WEEKS, NO_MARKET, RULE, Kind, trend_report, trend_tickets
 
 
 class NewestFirst(StrictCursorPagination):
@@ -354,3 +359,147 @@ class MetricsApi(APIView):
         dimension = query.validated_data["dimension"]
         rows = metrics_week(teams=team_scope(request.user), start=start, dimension=dimension)
         return Response(MetricsSerializer({"week_start": start, "dimension": dimension, "rows": rows}).data)
+
+
+# Recurring-issue trends (qa.trends; the rule in docs/qa.md)
+
+
+def _trend_week(day):
+    return week_start(timezone.now() if day is None else dt.datetime.combine(day, dt.time(), tzinfo=dt.UTC))
+
+
+class TrendsQuerySerializer(serializers.Serializer):
+    week = serializers.DateField(required=False, help_text="Any day of the UTC week; default: this week")
+    region = serializers.SlugField(required=False, help_text="Region code, e.g. mex; default: every region in scope")
+    market = serializers.SlugField(required=False, help_text="Market code, e.g. latam; default: every market")
+
+    def validate_region(self, value):
+        if value not in dict(region_scope(self.context["request"].user)):
+            raise Http404  # a region outside the caller's teams: nothing to say about it
+        return value
+
+    def validate_market(self, value):
+        if value != NO_MARKET and value not in {m.code for m in self.context["markets"]}:
+            raise serializers.ValidationError("Unknown market code.")
+        return value
+
+
+class TrendItemSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=[Kind.TAG, Kind.CATEGORY])
+    name = serializers.CharField(help_text="The tag's name or the category's slug")
+    label = serializers.CharField()
+    count = serializers.IntegerField(help_text="New tickets in the week")
+    weeks = serializers.ListField(
+        child=serializers.IntegerField(), help_text="Counts of the weeks before, oldest first, then of the week"
+    )
+    mean = serializers.FloatField(help_text="Mean count of the weeks before")
+    stddev = serializers.FloatField(help_text="Population standard deviation of the weeks before")
+    change = serializers.FloatField(help_text="count - mean")
+    change_pct = serializers.FloatField(allow_null=True, help_text="100 x change / mean; null when the mean is 0")
+    spike = serializers.BooleanField()
+    tickets = serializers.SerializerMethodField(help_text="The tickets behind this count (API, cursor pages)")
+    page = serializers.CharField(help_text="The same tickets on the trends page")
+
+    def get_tickets(self, item) -> str:
+        group, week = self.context["group"], self.context["week"]
+        query = {"week": f"{week:%Y-%m-%d}", "region": group.region, "market": group.market, item.kind: item.name}
+        return f"{reverse('api:qa-trend-tickets')}?{urlencode(query)}"
+
+
+class TrendGroupSerializer(serializers.Serializer):
+    region = serializers.CharField()
+    region_name = serializers.CharField()
+    market = serializers.CharField()
+    market_name = serializers.CharField()
+    tickets = serializers.IntegerField(help_text="New tickets in the week")
+    weeks = serializers.ListField(child=serializers.IntegerField(), help_text="New tickets per week, oldest first")
+    has_baseline = serializers.BooleanField(help_text="Tickets in each week before: spikes can be flagged")
+    items = serializers.SerializerMethodField()
+
+    @extend_schema_field(TrendItemSerializer(many=True))
+    def get_items(self, group):
+        return TrendItemSerializer(group.items, many=True, context={**self.context, "group": group}).data
+
+
+class TrendsSerializer(serializers.Serializer):
+    week_start = serializers.DateTimeField()
+    baseline_weeks = serializers.IntegerField()
+    rule = serializers.CharField(help_text="When a tag or category counts as a spike")
+    groups = TrendGroupSerializer(many=True, help_text="Groups with a spike first")
+
+
+class TrendsApi(APIView):
+    """Recurring-issue trends of one UTC week: per region and market, the top tags and categories of new tickets
+    against the weeks before, spikes flagged (docs/qa.md). Leads see the regions of their teams."""
+
+    permission_classes = [Reviewers]
+
+    @extend_schema(parameters=[TrendsQuerySerializer], responses=TrendsSerializer)
+    def get(self, request):
+        markets = list(Market.objects.all())
+        query = TrendsQuerySerializer(data=request.query_params, context={"request": request, "markets": markets})
+        query.is_valid(raise_exception=True)
+        week = _trend_week(query.validated_data.get("week"))
+        groups = trend_report(
+            teams=team_scope(request.user),
+            week=week,
+            markets=markets,
+            region=query.validated_data.get("region"),
+            market=query.validated_data.get("market"),
+        )
+        body = {"week_start": week, "baseline_weeks": BASELINE_WEEKS, "rule": RULE, "groups": groups}
+        return Response(TrendsSerializer(body, context={"week": week}).data)
+
+
+class TrendTicketsQuerySerializer(TrendsQuerySerializer):
+    region = serializers.SlugField(help_text="Region code, e.g. mex")
+    market = serializers.SlugField(help_text="Market code, e.g. latam")
+    tag = serializers.SlugField(required=False, max_length=40)
+    category = serializers.SlugField(required=False, max_length=80, help_text="Knowledge category slug")
+
+    def validate(self, data):
+        if ("tag" in data) == ("category" in data):
+            raise serializers.ValidationError("Give either a tag or a category.")
+        return data
+
+
+class TrendTicketSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    subject = serializers.CharField()
+    status = serializers.CharField()
+    team = serializers.CharField(source="team.code")
+    region = serializers.CharField(source="team.region.code")
+    country = serializers.CharField(source="customer.country")
+    created_at = serializers.DateTimeField()
+
+
+class TrendTicketsApi(generics.ListAPIView):
+    """The new tickets behind one trend count: of a week, region and market, with a tag or a knowledge category,
+    in the caller's scope, newest first."""
+
+    permission_classes = [Reviewers]
+    serializer_class = TrendTicketSerializer
+    pagination_class = NewestFirst
+
+    @extend_schema(parameters=[TrendTicketsQuerySerializer])
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no caller
+            return Ticket.objects.none()
+        markets = list(Market.objects.all())
+        context = {"request": self.request, "markets": markets}
+        query = TrendTicketsQuerySerializer(data=self.request.query_params, context=context)
+        query.is_valid(raise_exception=True)
+        data = query.validated_data
+        return trend_tickets(
+            teams=team_scope(self.request.user),
+            week=_trend_week(data.get("week")),
+            region=data["region"],
+            market=data["market"],
+            markets=markets,
+            tag=data.get("tag"),
+            category=data.get("category"),
+        )

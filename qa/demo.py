@@ -2,17 +2,22 @@
 reviews, a dispute, survey answers, last week's sample and a calibration session over the seeded tickets."""
 
 import datetime as dt
+import math
 
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from tickets.models import EventKind, Status, Ticket
+from regions.models import Team
+from tickets import demo as tickets_demo
+from tickets.models import Channel, EventKind, Status, Ticket
+from tickets.services import ticket_create, ticket_move_to_team
 
 from .calibration import calibration_score, session_close, session_create
 from .models import Criterion, Market, Review, Rubric, RubricStatus, SurveyKind
 from .reviews import dispute_raise, review_create, rubric_for_ticket
-from .sampling import samples_run
+from .sampling import samples_run, week_start
 from .surveys import survey_answer, survey_create
+from .trends import BASELINE_WEEKS, spike_threshold, trend_report
 
 FIVE = ["Poor", "Weak", "Adequate", "Good", "Excellent"]
 ACCURACY = (
@@ -142,4 +147,64 @@ def seed_qa(rng, *, now=None):
             for reviewer in leads[1:]:
                 calibration_score(session=session, ticket=ticket, scores=_points(rng, rubric), actor=reviewer)
         session_close(session=session, actor=leads[0])
-    return f"Quality: {reviews} reviews, {surveys} survey answers, {sampled} tickets sampled for review"
+    trends = seed_trends(rng, now=now)
+    return f"Quality: {reviews} reviews, {surveys} survey answers, {sampled} tickets sampled for review\n{trends}"
+
+
+# Recurring-issue trends: four weeks of history for one region and market, and a spike of double charges this week.
+SPIKE_REGION, SPIKE_MARKET = "mex", "latam"
+SPIKE_TAG, SPIKE_TAGS = "payments", ("billing", "payments")
+SPIKE_SUBJECT = "Cobro doble en mi pedido {order}"
+SPIKE_BODY = "Hola,\n\nVeo dos cargos por el mismo pedido {order} en mi tarjeta. ¿Pueden devolver uno?\n\nGracias"
+HISTORY_BASIS = 30  # tickets of the last seven days below which there is too little to copy into a history
+SPIKE_TICKETS = 15  # this week's count of the tag at least, and half as much again as the rule's threshold
+
+
+def seed_trends(rng, *, now):
+    """The weeks before this one for Mexico City · LATAM (closed copies of its last seven days, so every tag there
+    has a steady baseline), then this week's spike of double charges there, through the ticket services: as many
+    as it takes to pass the spike rule with a margin. Other regions and markets have no four-week history, so the
+    rule flags nothing there. Returns a summary line."""
+    market = Market.objects.filter(code=SPIKE_MARKET).first()
+    teams = {
+        t.tier: t for t in Team.objects.filter(region__code=SPIKE_REGION).select_related("region").order_by("-code")
+    }
+    recent = Ticket.objects.filter(
+        team__region__code=SPIKE_REGION,
+        customer__country__in=market.countries if market else [],
+        created_at__gte=now - dt.timedelta(days=7),
+    )
+    basis = recent.count()
+    # The spike's customers write in Spanish, as its tickets do.
+    spanish = recent.filter(customer__language="es").select_related("customer")
+    customers = sorted({t.customer for t in spanish}, key=lambda c: c.pk)
+    if not teams or basis < HISTORY_BASIS or not customers:
+        return f"Trends: too few tickets of {SPIKE_REGION} · {SPIKE_MARKET} for a history ({basis}); no spike seeded"
+    week = week_start(now)
+    copies = tickets_demo.seed_history(rng, tickets=recent, week_start=week, weeks=BASELINE_WEEKS)
+    markets = list(Market.objects.all())
+    (group,) = trend_report(
+        teams=Team.objects.all(), week=week, markets=markets, region=SPIKE_REGION, market=market.code
+    )
+    item = next((i for i in group.items if i.kind == "tag" and i.name == SPIKE_TAG), None)
+    count, threshold = (item.count, spike_threshold(item.weeks[:-1])) if item else (0, 0)
+    spike = max(SPIKE_TICKETS, math.ceil(1.5 * threshold)) - count
+    for i in range(spike):
+        at = week + (now - week) * (i + 1) / (spike + 1)
+        order = f"#{rng.randint(100000, 999999)}"
+        ticket = ticket_create(
+            customer=customers[i % len(customers)],
+            subject=SPIKE_SUBJECT.format(order=order),
+            body=SPIKE_BODY.format(order=order),
+            channel=Channel.WEB,
+            tags=SPIKE_TAGS,
+            at=at,
+        )
+        if ticket.region is None or ticket.region.code != SPIKE_REGION:
+            team = teams.get(ticket.tier) or next(iter(teams.values()))
+            ticket_move_to_team(ticket=ticket, team=team, actor=None, reason="Spanish-speaking billing desk", at=at)
+    region = next(iter(teams.values())).region
+    return (
+        f"Trends: {copies} closed tickets of {region.name} · {market.name} over the {BASELINE_WEEKS} weeks "
+        f"before, and a spike of {spike} double charges (tag “{SPIKE_TAG}”) this week"
+    )

@@ -159,6 +159,41 @@ class MetricsFilterForm(forms.Form):
         return data.get("dimension") or "vendor", start
 
 
+class TrendsFilterForm(forms.Form):
+    """The trends page and the ticket list behind one of its cells: a week, and optionally a region and a market
+    among those the viewer may see (REGIONS: [(code, name)]; MARKETS: [(code, name)])."""
+
+    week = forms.DateField(required=False, label="Week (any day of it)", widget=forms.DateInput(attrs={"type": "date"}))
+    region = forms.ChoiceField(required=False, label="Region")
+    market = forms.ChoiceField(required=False, label="Market")
+
+    def __init__(self, *args, regions=(), markets=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].choices = [("", "Every region")] + list(regions)
+        self.fields["market"].choices = [("", "Every market")] + list(markets)
+
+    def week_start(self, default_week):
+        week = self.cleaned_data.get("week") or default_week.date()
+        return dt.datetime.combine(week - dt.timedelta(days=week.weekday()), dt.time(), tzinfo=dt.UTC)
+
+
+class TrendCellForm(TrendsFilterForm):
+    """One cell: a region, a market, and a tag or a category."""
+
+    tag = forms.SlugField(required=False, max_length=40)
+    category = forms.SlugField(required=False, max_length=80)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["region"].required = self.fields["market"].required = True
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("tag")) == bool(data.get("category")):
+            raise forms.ValidationError("Give either a tag or a category.")
+        return data
+
+
 class WeightsForm(forms.ModelForm):
     class Meta:
         model = QaSettings

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 
 from compliance.masking import principal_load
 from compliance.models import Role
-from regions.models import Team
+from regions.models import Region, Team
 from tickets.selectors import ticket_scope
 
 from .models import CalibrationSession, FollowUp, Review, Rubric, Survey
@@ -99,3 +99,10 @@ def require_reviewer(user):
     principal_load(user)  # role, permissions and led teams in one query for the rest of the request
     if not is_reviewer(user):
         raise Http404
+
+
+def region_scope(user):
+    """[(code, name)] of the regions of the teams whose quality USER oversees (team_scope)."""
+    return list(
+        Region.objects.filter(teams__in=team_scope(user)).distinct().order_by("name").values_list("code", "name")
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import calibration, metrics, reviews, rubrics, survey
+from .views import calibration, metrics, reviews, rubrics, survey, trends
 
 urlpatterns = [
     path("qa/", reviews.home, name="qa-home"),
@@ -25,5 +25,7 @@ urlpatterns = [
     path("qa/metrics/", metrics.metrics_page, name="qa-metrics"),
     path("qa/metrics.csv", metrics.metrics_csv, name="qa-metrics-csv"),
     path("qa/metrics/settings/", metrics.metrics_settings, name="qa-metrics-settings"),
+    path("qa/metrics/trends/", trends.trends_page, name="qa-trends"),
+    path("qa/metrics/trends/tickets/", trends.trend_tickets_page, name="qa-trend-tickets"),
     path("survey/<str:token>/", survey.survey_page, name="qa-survey"),
 ]

@@ -929,3 +929,66 @@ def seed_tickets(rng, *, count, now, progress):
         f"Tickets: {count} ({still_open} open) for {len({c.pk for c in owners})} customers "
         f"in {len(countries)} countries"
     )
+
+
+# ---- history for recurring-issue trends (qa.trends compares a week with the four before) ---------------------
+
+
+def seed_history(rng, *, tickets, week_start, weeks):
+    """Closed copies of TICKETS (a queryset: the last seven days of one region and market) in each of the WEEKS
+    weeks before the one starting WEEK_START, with their tags; about one in five is copied twice, so the weeks
+    differ. A ticket of this week keeps its weekday and hour; an older one keeps its time and moves one week less.
+    Each copy's timeline: created, the customer's first message, closed. Returns how many copies were written."""
+    first = {
+        e.ticket_id: e.body
+        for e in TicketEvent.objects.filter(ticket__in=tickets, kind=EventKind.CUSTOMER_MESSAGE).order_by("-id")
+    }
+    originals = list(tickets.prefetch_related("tags").order_by("created_at", "id"))
+    copies = []
+    for k in range(1, weeks + 1):
+        for t in originals:
+            at = t.created_at - dt.timedelta(weeks=k if t.created_at >= week_start else k - 1)
+            for _ in range(2 if rng.random() < 0.2 else 1):
+                copies.append((t, at))
+    with transaction.atomic():
+        return _write_copies(copies, first)
+
+
+def _write_copies(copies, first):
+    made = Ticket.objects.bulk_create(
+        [
+            Ticket(
+                subject=t.subject,
+                status=Status.CLOSED,
+                priority=t.priority,
+                tier=t.tier,
+                channel=t.channel,
+                customer_id=t.customer_id,
+                language=t.language,
+                team_id=t.team_id,
+                created_at=at,
+                updated_at=at + dt.timedelta(days=2),
+                last_customer_message_at=at,
+            )
+            for t, at in copies
+        ],
+        batch_size=BATCH,
+    )
+    events, tags = [], []
+    for ticket, (t, at) in zip(made, copies, strict=True):
+        closed = at + dt.timedelta(days=2)
+        events += [
+            TicketEvent(ticket=ticket, kind=EventKind.CREATED, created_at=at, summary="Created (earlier weeks)"),
+            TicketEvent(ticket=ticket, kind=EventKind.CUSTOMER_MESSAGE, created_at=at, body=first.get(t.pk, "")),
+            TicketEvent(
+                ticket=ticket,
+                kind=EventKind.STATUS,
+                created_at=closed,
+                summary="New → Closed",
+                data={"from": Status.NEW, "to": Status.CLOSED},
+            ),
+        ]
+        tags += [Ticket.tags.through(ticket_id=ticket.pk, tag_id=tag.pk) for tag in t.tags.all()]
+    TicketEvent.objects.bulk_create(events, batch_size=BATCH)
+    Ticket.tags.through.objects.bulk_create(tags, batch_size=BATCH)
+    return len(made)

@@ -14,7 +14,14 @@ from compliance.access import workspace_view
 from compliance.models import Role
 from knowledge.models import Status
 from knowledge.search import article_search
-from knowledge.selectors import article_get_for, article_list, article_scope, content_gaps
+from knowledge.selectors import (
+    article_get_for,
+    article_list,
+    article_scope,
+    content_gaps,
+    deflection_counts,
+    deflections_by_market,
+)
 from knowledge.services import search_miss_record
 
 from . import selectors
@@ -87,14 +94,21 @@ def ticket_article_solved(request, pk, article_pk):
 @workspace_view
 @require_GET
 def knowledge_effectiveness(request):
-    """Per article: views, uses in replies, tickets solved with it and how many of those reopened; content gaps."""
+    """Per article: views, uses in replies, tickets solved with it and how many of those reopened, deflections
+    (in all and per market); content gaps."""
     if request.user.role not in (Role.LEAD, Role.ADMIN):
         raise PermissionDenied
     articles = article_list(request.user).exclude(published_version=None).order_by("-view_count", "slug")
     figures = article_effectiveness(articles)
-    rows = [(a, figures[a.pk]) for a in articles]
+    deflected = deflection_counts(articles)
+    rows = [(a, figures[a.pk], deflected.get(a.pk, 0)) for a in articles]
     return render(
         request,
         "tickets/articles_effectiveness.html",
-        {"rows": rows, "gaps": content_gaps(), "section": "effectiveness"},
+        {
+            "rows": rows,
+            "gaps": content_gaps(),
+            "deflections": deflections_by_market(articles),
+            "section": "effectiveness",
+        },
     )

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from compliance.models import AuditAction
 
+from ..charts import bar_chart
 from ..events import qa_audit
 from ..forms import MetricsFilterForm, WeightsForm
 from ..metrics import DIMENSIONS, LABELS, METRICS, WEEK, metrics_week, metrics_weeks, qa_settings_update
@@ -40,18 +41,10 @@ def _delta(metric, now, before):
 
 
 def _chart(metric, trend):
-    """Bars of METRIC per week for a small inline SVG (no script, no CDN)."""
-    values = [(start, row[metric] if row else None) for start, row in trend]
+    """Bars of METRIC per week."""
+    values = [(f"Week of {start:%Y-%m-%d}", row[metric] if row else None) for start, row in trend]
     top = {"ces": 7, "aht": max([v for _, v in values if v is not None] + [1])}.get(metric, 100)
-    bottom = -100 if metric == "nps" else 0
-    bars = []
-    for i, (start, value) in enumerate(values):
-        shown = "no data" if value is None else value
-        height = 1 if value is None else max(2, round(40 * (value - bottom) / (top - bottom)))
-        label = f"Week of {start:%Y-%m-%d}: {shown}"
-        bars.append({"x": i * 12, "y": 40 - height, "height": height, "label": label, "empty": value is None})
-    latest = next((v for _, v in reversed(values) if v is not None), None)
-    return {"metric": metric, "label": LABELS[metric], "bars": bars, "width": len(bars) * 12, "latest": latest}
+    return bar_chart(key=metric, label=LABELS[metric], points=values, top=top, bottom=-100 if metric == "nps" else 0)
 
 
 @login_required

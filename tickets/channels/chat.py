@@ -7,9 +7,11 @@ has left (no poll for presence.CHAT_PRESENT_SECONDS).
 
 from django.core import signing
 from django.db import transaction
+from django.utils import timezone
 
 from ..models import Channel, EventKind, Ticket
 from ..services import customer_get_or_create, ticket_create, ticket_customer_message
+from .answer_first import ticket_articles_shown
 from .presence import chat_customer_seen
 
 SALT = "tickets.channels.chat"
@@ -34,12 +36,18 @@ def chat_ticket(token):
     return Ticket.objects.select_related("customer").get(pk=value.get("chat"), customer_id=value.get("c"))
 
 
-def chat_start(*, name, email, country, language, message):
-    """The customer's first chat message: a chat ticket, routed to an agent on shift who speaks LANGUAGE."""
+def chat_start(*, name, email, country, language, message, shown=()):
+    """The customer's first chat message: a chat ticket, routed to an agent on shift who speaks LANGUAGE; SHOWN: the
+    ids of the articles the widget suggested while they wrote it."""
+    now = timezone.now()
     with transaction.atomic():
         customer = customer_get_or_create(email=email, name=name, country=country, language=language)
         subject = " ".join(message.split())[:80] or "Chat"
-        ticket = ticket_create(customer=customer, subject=f"Chat: {subject}", body=message, channel=Channel.CHAT)
+        ticket = ticket_create(
+            customer=customer, subject=f"Chat: {subject}", body=message, channel=Channel.CHAT, at=now
+        )
+        if shown:
+            ticket_articles_shown(ticket=ticket, article_ids=shown, at=now)
     chat_customer_seen(ticket)
     return ticket
 

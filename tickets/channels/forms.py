@@ -1,3 +1,5 @@
+import re
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -7,6 +9,7 @@ from regions.models import validate_country
 LANGUAGES = [("en", "English"), ("es", "Español"), ("de", "Deutsch"), ("pt", "Português"), ("ja", "日本語")]
 MAX_FILES = 5
 MAX_FILE_BYTES = 10 * 1024 * 1024
+SHOWN_MAX = 20  # articles a customer may have been shown while writing one request
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -29,6 +32,24 @@ class AttachmentsField(forms.FileField):
         return files
 
 
+class ShownArticlesField(forms.Field):
+    """The ids of the articles suggested to the customer while writing (knowledge.answers), kept by the page's
+    script: "3,7" from the web form, [3, 7] from the chat widget."""
+
+    widget = forms.HiddenInput
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return []
+        items = value.split(",") if isinstance(value, str) else value
+        if not isinstance(items, list | tuple) or len(items) > SHOWN_MAX:
+            raise ValidationError(_("The list of suggested articles is not valid."))
+        texts = [str(item).strip() for item in items]
+        if not all(re.fullmatch(r"[0-9]{1,12}", text) for text in texts):
+            raise ValidationError(_("The list of suggested articles is not valid."))
+        return list(dict.fromkeys(int(text) for text in texts))
+
+
 class WebForm(forms.Form):
     name = forms.CharField(label=_("Your name"), max_length=120)
     email = forms.EmailField(label=_("Your email address"))
@@ -37,6 +58,7 @@ class WebForm(forms.Form):
     subject = forms.CharField(label=_("Subject"), max_length=200)
     message = forms.CharField(label=_("How can we help?"), widget=forms.Textarea(attrs={"rows": 8}), max_length=20000)
     attachments = AttachmentsField(label=_("Attachments"), required=False, help_text=_("Up to 5 files, 10 MB each"))
+    shown = ShownArticlesField(required=False)
     # The honeypot: hidden from people (CSS and aria-hidden), filled in by bots.
     website = forms.CharField(
         label=_("Leave this field empty"),
@@ -75,6 +97,7 @@ class ChatStartForm(forms.Form):
     language = forms.CharField(max_length=8, required=False)
     country = forms.CharField(max_length=2, required=False)
     message = forms.CharField(max_length=5000)
+    shown = ShownArticlesField(required=False)
 
 
 class ChatSayForm(forms.Form):

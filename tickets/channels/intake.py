@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from ..models import Attachment, Channel, EventKind, Status
 from ..services import customer_get_or_create, ticket_create, ticket_customer_message, ticket_set_status
+from .answer_first import ticket_articles_shown
 from .email_out import acknowledgement_queue
 
 
@@ -31,13 +32,16 @@ def attachments_store(*, ticket, event, files, now):
     return stored
 
 
-def web_ticket_create(*, name, email, country, language, subject, message, files=(), at=None):
-    """A ticket from the public web form (channel web), acknowledged by email with the customer's link."""
+def web_ticket_create(*, name, email, country, language, subject, message, files=(), shown=(), at=None):
+    """A ticket from the public web form (channel web), acknowledged by email with the customer's link; SHOWN: the
+    ids of the articles suggested while the customer wrote, recorded on the timeline."""
     now = at or timezone.now()
     with transaction.atomic():
         customer = customer_get_or_create(email=email, name=name, country=country, language=language)
         ticket = ticket_create(customer=customer, subject=subject, body=message, channel=Channel.WEB, at=now)
         attachments_store(ticket=ticket, event=last_customer_message(ticket), files=files, now=now)
+        if shown:
+            ticket_articles_shown(ticket=ticket, article_ids=shown, at=now)
         acknowledgement_queue(ticket=ticket)
     return ticket
 

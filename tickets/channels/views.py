@@ -91,6 +91,7 @@ def web_form(request):
                     subject=data["subject"],
                     message=data["message"],
                     files=data["attachments"],
+                    shown=data["shown"],
                 )
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -200,6 +201,8 @@ def _chat_texts():
         "agent": _("Support"),
         "waiting": _("Thank you! An agent who speaks your language will answer here shortly."),
         "error": _("Your message could not be sent. Please try again."),
+        "suggested": _("These articles may answer your question"),
+        "opens": _("(opens in a new tab)"),
     }
 
 
@@ -251,6 +254,7 @@ def chat_start_view(request):
         country=known_country(data["country"]),
         language=language,
         message=data["message"],
+        shown=data["shown"],
     )
     return JsonResponse({"token": chat_token(ticket), "messages": chat_messages(ticket)}, status=201)
 

@@ -2,6 +2,8 @@
  *   <script src="https://support.example.com/chat/widget.js"
  *           data-meridian="https://support.example.com" data-language="es" data-country="MX" defer></script>
  * No inline script or style (CSP 'self'); texts come translated from the server; the widget polls for replies.
+ * While the customer writes the first message, help-center articles in their language are suggested (answer before
+ * ticket, docs/knowledge.md); the ids shown go with the chat if it starts anyway.
  * Styles: .mer-chat in helpdesk/meridian.css. Docs: docs/channels.md. */
 (function () {
   "use strict";
@@ -10,9 +12,11 @@
   var language = script.getAttribute("data-language") || (navigator.language || "en").slice(0, 2);
   var country = script.getAttribute("data-country") || "";
   var POLL_MS = 3000;
+  var SUGGEST_MS = 400;
   var KEY = "meridian-chat-token";
   // data-token: continue that ticket (the ticket link page sets it); else the conversation of this tab, if any.
-  var state = { token: script.getAttribute("data-token") || sessionStorage.getItem(KEY), after: 0, csrf: "", texts: {}, timer: null };
+  var state = { token: script.getAttribute("data-token") || sessionStorage.getItem(KEY), after: 0, csrf: "", texts: {}, timer: null,
+                shown: [], asked: "", typing: null };
   var ui = {};
 
   function el(tag, attrs, text) {
@@ -58,6 +62,34 @@
     ui.logbox.scrollTop = ui.logbox.scrollHeight;
   }
 
+  function suggestion(article) {
+    var item = el("li", { "class": "kb-hit", "lang": language });
+    var link = el("a", { "class": "kb-hit-title", "href": base + article.url, "target": "_blank", "rel": "noopener" }, article.title);
+    link.appendChild(el("span", { "class": "sr-only" }, " " + state.texts.opens));
+    item.appendChild(link);
+    item.appendChild(el("p", { "class": "kb-snippet" }, article.excerpt));
+    return item;
+  }
+
+  function suggest() {
+    var q = ui.first.value.trim().slice(0, 1000);
+    var params = new URLSearchParams({ q: q, lang: language, channel: "chat" });
+    if (/^[A-Za-z]{2}$/.test(country)) { params.set("country", country.toUpperCase()); }
+    var query = params.toString();
+    if (query === state.asked) { return; }
+    state.asked = query;
+    if (q.length < 3) { ui.suggest.hidden = true; return; }
+    call("GET", "/help/suggest/?" + query).then(function (data) {
+      if (query !== state.asked) { return; }
+      ui.hits.textContent = "";
+      data.articles.forEach(function (article) {
+        if (state.shown.indexOf(article.id) < 0 && state.shown.length < 20) { state.shown.push(article.id); }
+        ui.hits.appendChild(suggestion(article));
+      });
+      ui.suggest.hidden = data.articles.length === 0;
+    }).catch(function () { /* suggestions are a help, never in the way of the chat */ });
+  }
+
   function poll() {
     call("GET", "/chat/" + encodeURIComponent(state.token) + "/messages/?after=" + state.after)
       .then(function (data) { show(data.messages); })
@@ -91,6 +123,12 @@
     ui.start.appendChild(field("mer-chat-name", t.name, ui.name));
     ui.start.appendChild(field("mer-chat-email", t.email, ui.email));
     ui.start.appendChild(field("mer-chat-first", t.message, ui.first));
+    ui.suggest = el("div", { "class": "mer-chat-suggest", "role": "region", "aria-label": t.suggested });
+    ui.suggest.appendChild(el("p", { "class": "help" }, t.suggested));
+    ui.hits = el("ul", { "class": "kb-hits" });
+    ui.suggest.appendChild(ui.hits);
+    ui.suggest.hidden = true;
+    ui.start.appendChild(ui.suggest);
     ui.start.appendChild(el("button", { "type": "submit", "class": "button primary" }, t.start));
 
     ui.talk = el("form", { "class": "mer-chat-talk" });
@@ -112,7 +150,8 @@
     });
     ui.start.addEventListener("submit", function (event) {
       event.preventDefault();
-      var body = { name: ui.name.value, email: ui.email.value, message: ui.first.value, language: language, country: country };
+      var body = { name: ui.name.value, email: ui.email.value, message: ui.first.value, language: language, country: country,
+                   shown: state.shown };
       call("POST", "/chat/start/", body).then(function (data) {
         state.token = data.token;
         sessionStorage.setItem(KEY, data.token);
@@ -126,6 +165,10 @@
       call("POST", "/chat/" + encodeURIComponent(state.token) + "/messages/?after=" + state.after, { message: ui.text.value })
         .then(function (data) { ui.text.value = ""; say(""); show(data.messages); })
         .catch(function (error) { say(t.error + " " + error.message); });
+    });
+    ui.first.addEventListener("input", function () {
+      clearTimeout(state.typing);
+      state.typing = setTimeout(suggest, SUGGEST_MS);
     });
     ui.text.addEventListener("keydown", function (event) {
       if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); ui.talk.requestSubmit(); }
