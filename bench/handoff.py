@@ -155,16 +155,10 @@ def peak_memory(team, customer, count):
 def reset_all(team):
     from django.db import connection
 
+    # TRUNCATE, not DELETE: a DELETE of 100,000 tickets runs one foreign-key check per row against every table that
+    # references tickets (14 of them), with plans made while those tables were empty; it took minutes.
     with connection.cursor() as cursor:
-        for table in (
-            "handoff_handoff",
-            "handoff_handoffrun",
-            "tickets_ticketevent",
-            "tickets_notification",
-            "tickets_slasegment",
-            "tickets_ticket",
-        ):
-            cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed names
+        cursor.execute("TRUNCATE tickets_ticket, handoff_handoffrun CASCADE")
 
 
 def main():
