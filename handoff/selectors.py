@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from django.db.models import F, Min, OuterRef, Q, Subquery
+from django.db.models import Count, F, Min, OuterRef, Q, Subquery
 
 from regions.cache import config_cached
 from regions.selectors import (
@@ -140,11 +140,32 @@ def next_boundary_of(team, now):
     return team_next_boundary(with_shifts or team_list().get(pk=team.pk), now)
 
 
-def briefing_for(team, now):
-    """The newest briefing where TEAM arrives, prepared and not older than a shift."""
-    return (
-        Briefing.objects.filter(team=team, boundary_at__gte=now - dt.timedelta(hours=12))
+ATTENDANCE_BRIEFINGS = 14
+
+
+def briefings_with_attendance(team, now, limit=ATTENDANCE_BRIEFINGS):
+    """(current, history) in one query: the newest briefing where TEAM arrives, prepared and not older than a shift
+    (or None), and up to LIMIT briefings whose stand-up is due or done, newest first, each with `attended` (how many
+    attendees were recorded)."""
+    briefings = list(
+        Briefing.objects.filter(team=team)
         .select_related("departing_team", "acknowledged_by")
-        .order_by("-boundary_at")
-        .first()
+        .annotate(attended=Count("attendees"))
+        .order_by("-boundary_at")[: limit + 2]  # the next boundary's briefing or two, not yet held
     )
+    current = next((b for b in briefings if b.boundary_at >= now - dt.timedelta(hours=12)), None)
+    history = [b for b in briefings if b.boundary_at <= now or b.acknowledged_at is not None][:limit]
+    return current, history
+
+
+def attendance_chart(history, team_size):
+    """Bars of attendees / TEAM_SIZE per stand-up for a small inline SVG, oldest first, and the rows of its table."""
+    rows, bars = [], []
+    for i, briefing in enumerate(reversed(history)):
+        share = min(briefing.attended / team_size, 1.0) if team_size else 0.0
+        held = briefing.standup_held_at is not None
+        rows.append({"briefing": briefing, "attended": briefing.attended, "share": share, "held": held})
+        height = round(share * 40)
+        label = f"{briefing.boundary_at:%a %d %b %H:%M} UTC: {briefing.attended} of {team_size} attended"
+        bars.append({"x": i * 10, "y": 40 - height, "height": height, "label": label, "held": held})
+    return {"bars": bars, "width": max(10, len(bars) * 10), "rows": rows[::-1], "team_size": team_size}

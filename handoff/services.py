@@ -20,7 +20,7 @@ from compliance.selectors import residency_forbidden_pairs
 from regions.models import RegionStatus, Rotation, Team, residency_zone_for
 from regions.selectors import rotation_teams, team_list, team_next_boundary, team_on_shift, team_shifts
 from tickets.events import events_record_bulk
-from tickets.models import OPEN_STATUSES, EventKind, Notification, Ticket
+from tickets.models import OPEN_STATUSES, EventKind, Notification, SideConversation, Ticket
 from tickets.notifications import notice_create
 from tickets.routing import assignee_picker
 from tickets.services import tickets_hand_over
@@ -437,7 +437,25 @@ def briefing_content(*, departing_team, arriving_team, boundary_at):
         ]
 
     will_block = tickets_lacking_note(open_tickets, rule)
+    # Open side conversations of the tickets handed over, and those asking the departing team: they go on.
+    side = (
+        SideConversation.objects.filter(status=SideConversation.Status.OPEN)
+        .filter(Q(ticket__in=open_tickets) | Q(target_team=departing_team))
+        .select_related("ticket", "target_team", "target_region", "asking_team")
+        .order_by("created_at", "id")[:25]
+    )
     return {
+        "side_conversations": [
+            {
+                "id": c.ticket_id,
+                "conversation": c.pk,
+                "reference": c.ticket.reference,
+                "subject": c.subject,
+                "with": c.target_label,
+                "asked_by": c.asking_team.name if c.asking_team else "",
+            }
+            for c in side
+        ],
         "critical": rows(open_tickets.filter(is_critical=True)),
         "outage": rows(open_tickets.filter(is_outage=True)),
         "vip": rows(open_tickets.filter(customer__vip=True)),

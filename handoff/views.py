@@ -51,7 +51,7 @@ def _dashboard_context(request):
         arriving, _ = arriving_team_for(team, boundary[0])
     scope = ticket_scope(request.user).filter(tier=team.tier).select_related("team", "assignee")
     runs = selectors.run_list([team])
-    briefing = selectors.briefing_for(team, now)
+    briefing, held = selectors.briefings_with_attendance(team, now)
     metrics = selectors.run_metrics(runs, now=now)
     readiness_count, readiness = selectors.readiness(team)
     return {
@@ -69,6 +69,7 @@ def _dashboard_context(request):
         "bouncing": selectors.bouncing_tickets(scope).order_by("-handoffs_since_progress")[:50],
         "metrics": metrics,
         "trend": _trend(metrics),
+        "attendance": selectors.attendance_chart(held, team.headcount),
     }
 
 

@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.utils import timezone
 
 from .coverage import coverage_check
@@ -113,9 +114,11 @@ class VendorAdmin(admin.ModelAdmin):
 
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "region", "tier", "vendor", "min_headcount"]
+    list_display = ["code", "name", "region", "tier", "vendor", "min_headcount", "meeting_url"]
     list_filter = ["tier", "region", "vendor"]
     filter_horizontal = ["leads"]
+    # A stand-up link typed without its scheme is taken as https://.
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_select_related = ["region", "vendor"]
 
     def save_model(self, request, obj, form, change):

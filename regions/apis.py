@@ -121,7 +121,18 @@ class TeamSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Team
-        fields = ["id", "code", "name", "region", "tier", "vendor", "leads", "min_headcount", "headcount"]
+        fields = [
+            "id",
+            "code",
+            "name",
+            "region",
+            "tier",
+            "vendor",
+            "leads",
+            "min_headcount",
+            "meeting_url",
+            "headcount",
+        ]
 
 
 class TeamViewSet(viewsets.ModelViewSet):

@@ -5,7 +5,7 @@ from functools import lru_cache
 import holidays
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, URLValidator
 from django.db import models
 
 
@@ -152,6 +152,14 @@ class Team(models.Model):
     leads = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="led_teams")
     min_headcount = models.PositiveSmallIntegerField(
         default=2, help_text="Fewest agents the team needs while on shift; fewer is a coverage warning."
+    )
+    meeting_url = models.URLField(
+        "stand-up meeting link",
+        max_length=500,
+        blank=True,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text="The team's video call for the shift stand-up (any tool: Meet, Teams, Zoom, Jitsi), "
+        "shown on its briefing; https://…",
     )
 
     class Meta:

@@ -14,11 +14,19 @@ from rest_framework.response import Response
 from compliance.api_errors import conflict_on, error_response
 from compliance.masking import mask_body, mask_customer, principal_load, viewer_for
 from compliance.pagination import StrictCursorPagination
-from regions.models import Team, Tier
+from regions.models import Region, Team, Tier
 
+from .collaboration import side_conversation_close, side_conversation_reply, side_conversation_start
 from .markdown import render_markdown
-from .models import MESSAGE_KINDS, Channel, Customer, EventKind, Priority, Status, Ticket, TicketEvent
-from .selectors import QUEUE_VIEWS, ticket_get_for, ticket_queue, ticket_scope, ticket_timeline
+from .models import MESSAGE_KINDS, Channel, Customer, EventKind, Priority, SideConversation, Status, Ticket, TicketEvent
+from .selectors import (
+    QUEUE_VIEWS,
+    side_conversation_get_for,
+    ticket_get_for,
+    ticket_queue,
+    ticket_scope,
+    ticket_timeline,
+)
 from .services import (
     customer_get_or_create,
     ticket_assign,
@@ -203,6 +211,63 @@ class TicketEventSerializer(serializers.ModelSerializer):
         return shown.is_masked if shown is not None else None
 
 
+class SideConversationSerializer(serializers.ModelSerializer):
+    """A side conversation with its messages (timeline events: start, message, close), bodies masked per policy."""
+
+    team = serializers.SlugRelatedField(source="target_team", slug_field="code", read_only=True, allow_null=True)
+    region = serializers.SlugRelatedField(source="target_region", slug_field="code", read_only=True, allow_null=True)
+    asking_team = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
+    started_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    closed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    messages = serializers.SerializerMethodField(help_text="Start, messages and close, oldest first")
+
+    class Meta:
+        model = SideConversation
+        fields = [
+            "id",
+            "subject",
+            "status",
+            "team",
+            "region",
+            "asking_team",
+            "started_by",
+            "created_at",
+            "closed_by",
+            "closed_at",
+            "messages",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(TicketEventSerializer(many=True))
+    def get_messages(self, conversation):
+        events = self.context["side_events"].get(conversation.pk, [])
+        return TicketEventSerializer(events, many=True, context=self.context).data
+
+
+class SideConversationCreateSerializer(serializers.Serializer):
+    team = serializers.SlugRelatedField(
+        slug_field="code", queryset=Team.objects.all(), required=False, help_text="Ask this team (its code)"
+    )
+    region = serializers.SlugRelatedField(
+        slug_field="code", queryset=Region.objects.all(), required=False, help_text="Or every team of this region"
+    )
+    subject = serializers.CharField(max_length=200)
+    body = serializers.CharField(help_text="The question, Markdown")
+
+    def validate(self, attrs):
+        if ("team" in attrs) == ("region" in attrs):
+            raise serializers.ValidationError({"team": ["Give one team or one region to ask, not both."]})
+        return attrs
+
+
+class SideConversationMessageInputSerializer(serializers.Serializer):
+    body = serializers.CharField(help_text="Markdown")
+
+
+class SideConversationCloseInputSerializer(serializers.Serializer):
+    resolution = serializers.CharField(max_length=2000, help_text="What came of it")
+
+
 # Input
 
 
@@ -307,8 +372,11 @@ class TicketUpdateSerializer(serializers.Serializer):
 
 
 class TicketMessageInputSerializer(serializers.Serializer):
-    body = serializers.CharField(help_text="Markdown")
+    body = serializers.CharField(help_text="Markdown; in an internal note, @username and @team-code mention them")
     internal = serializers.BooleanField(default=False, help_text="An internal note only agents see")
+    urgent = serializers.BooleanField(
+        default=False, help_text="Internal notes only: mentions of people off shift go to a lead on shift now"
+    )
 
 
 class TicketNextActionInputSerializer(serializers.Serializer):
@@ -507,6 +575,71 @@ class TicketViewSet(viewsets.GenericViewSet):
             ticket_set_next_action(ticket=ticket, actor=request.user, **payload.validated_data)
             ticket = self.get_object()
         return Response(TicketNextActionSerializer(ticket).data)
+
+    def _side_conversations_response(self, ticket, conversations, code=status.HTTP_200_OK, many=True):
+        events = {}
+        for event in (
+            ticket_timeline(ticket).filter(kind=EventKind.SIDE_CONVERSATION).select_related("ticket__customer")
+        ):
+            events.setdefault(event.data["conversation"], []).append(event)
+        context = {**self.get_serializer_context(), "side_events": events}
+        return Response(SideConversationSerializer(conversations, many=many, context=context).data, status=code)
+
+    @extend_schema(methods=["GET"], responses=SideConversationSerializer(many=True))
+    @extend_schema(
+        methods=["POST"], request=SideConversationCreateSerializer, responses={201: SideConversationSerializer}
+    )
+    @action(
+        detail=True,
+        methods=["get", "post"],
+        url_path="side-conversations",
+        permission_classes=[UsesTickets, RepliesByAgents],
+    )
+    def side_conversations(self, request, pk=None):
+        """GET: the ticket's side conversations with other teams or regions. POST: ask a team or a region."""
+        ticket = self.get_object()
+        if request.method == "POST":
+            payload = SideConversationCreateSerializer(data=request.data)
+            payload.is_valid(raise_exception=True)
+            conversation = side_conversation_start(ticket=ticket, actor=request.user, **payload.validated_data)
+            return self._side_conversations_response(ticket, conversation, status.HTTP_201_CREATED, many=False)
+        conversations = ticket.side_conversations.select_related(
+            "target_team", "target_region", "asking_team", "started_by", "closed_by"
+        ).order_by("created_at", "id")
+        return self._side_conversations_response(ticket, conversations)
+
+    @extend_schema(request=SideConversationMessageInputSerializer, responses={201: SideConversationSerializer})
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"side-conversations/(?P<conversation_pk>\d+)/messages",
+        permission_classes=[UsesTickets, RepliesByAgents],
+    )
+    def side_conversation_message(self, request, pk=None, conversation_pk=None):
+        """Write in an open side conversation (either side)."""
+        ticket = self.get_object()
+        conversation = side_conversation_get_for(ticket, conversation_pk)
+        payload = SideConversationMessageInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        side_conversation_reply(conversation=conversation, actor=request.user, **payload.validated_data)
+        conversation = side_conversation_get_for(ticket, conversation_pk)
+        return self._side_conversations_response(ticket, conversation, status.HTTP_201_CREATED, many=False)
+
+    @extend_schema(request=SideConversationCloseInputSerializer, responses=SideConversationSerializer)
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path=r"side-conversations/(?P<conversation_pk>\d+)/close",
+        permission_classes=[UsesTickets, RepliesByAgents],
+    )
+    def side_conversation_close(self, request, pk=None, conversation_pk=None):
+        """Close an open side conversation with its resolution; a closed one is a 400."""
+        ticket = self.get_object()
+        conversation = side_conversation_get_for(ticket, conversation_pk)
+        payload = SideConversationCloseInputSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        conversation = side_conversation_close(conversation=conversation, actor=request.user, **payload.validated_data)
+        return self._side_conversations_response(ticket, conversation, many=False)
 
     @extend_schema(request=None, responses=TicketSerializer)
     @action(detail=True, methods=["post"])

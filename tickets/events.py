@@ -6,6 +6,11 @@ from django.utils import timezone
 from .models import Ticket, TicketEvent
 
 
+def person_name(user):
+    """How a person is named in timeline summaries and notifications; None is the system itself."""
+    return (user.get_full_name() or user.username) if user else "Meridian"
+
+
 def event_record(*, ticket, kind, actor=None, summary="", body="", data=None, at=None):
     return TicketEvent.objects.create(
         ticket=ticket,

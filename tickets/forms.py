@@ -104,6 +104,56 @@ class ReplyForm(forms.Form):
         error_messages={"required": "Write something before sending."},
     )
     kind = forms.ChoiceField(choices=KINDS, initial="reply")
+    urgent = forms.BooleanField(
+        label="Urgent note",
+        required=False,
+        help_text="Its @mentions of people off shift go to a lead on shift now instead of waiting.",
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("urgent") and data.get("kind") == "reply":
+            self.add_error("urgent", "Only an internal note can be urgent: untick it, or add the text as a note.")
+        return data
+
+
+class SideConversationForm(forms.Form):
+    target = forms.ChoiceField(label="Ask", help_text="A team, or every team of a region.")
+    subject = forms.CharField(label="Subject", max_length=200, help_text="What you need, in one line.")
+    body = forms.CharField(
+        label="Question",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="Markdown. Only agents see side conversations; the customer never does.",
+    )
+
+    def __init__(self, *args, teams, regions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.targets = {f"team-{t.pk}": ("team", t) for t in teams} | {f"region-{r.pk}": ("region", r) for r in regions}
+        self.fields["target"].choices = [
+            ("", "Choose a team or region…"),
+            ("Teams", [(f"team-{t.pk}", f"{t.name} · {t.region.name}") for t in teams]),
+            ("Regions (every team there)", [(f"region-{r.pk}", r.name) for r in regions]),
+        ]
+
+    def chosen(self):
+        """{"team": Team} or {"region": Region}: the keyword argument of side_conversation_start."""
+        kind, target = self.targets[self.cleaned_data["target"]]
+        return {kind: target}
+
+
+class SideReplyForm(forms.Form):
+    body = forms.CharField(
+        label="Message", widget=forms.Textarea(attrs={"rows": 2}), error_messages={"required": "Write a message."}
+    )
+
+
+class SideCloseForm(forms.Form):
+    resolution = forms.CharField(
+        label="Resolution",
+        max_length=2000,
+        help_text="What came of it; kept on the ticket's timeline.",
+        error_messages={"required": "Say what came of it before closing."},
+    )
 
 
 class NextActionForm(forms.Form):

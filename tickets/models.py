@@ -249,9 +249,13 @@ class EventKind(models.TextChoices):
     REDACTION = "redaction", "Redaction"
     EMAIL = "email", "Email delivery"
     CALL = "call", "Phone call"
+    SIDE_CONVERSATION = "side_conversation", "Side conversation"
 
 
 MESSAGE_KINDS = [EventKind.CUSTOMER_MESSAGE, EventKind.REPLY, EventKind.NOTE]
+# Written by agents for agents, never sent to the customer: notes, and the start, messages and close of side
+# conversations (whose bodies are their messages and resolution).
+INTERNAL_KINDS = [EventKind.NOTE, EventKind.SIDE_CONVERSATION]
 
 
 class TicketEvent(models.Model):
@@ -277,11 +281,11 @@ class TicketEvent(models.Model):
 
     @property
     def is_message(self):
-        return self.kind in MESSAGE_KINDS
+        return self.kind in MESSAGE_KINDS or self.kind == EventKind.SIDE_CONVERSATION
 
     @property
     def is_internal(self):
-        return self.kind == EventKind.NOTE
+        return self.kind in INTERNAL_KINDS
 
 
 class SlaPolicy(models.Model):
@@ -377,6 +381,8 @@ class Notification(models.Model):
         HANDOFF_BLOCKED = "handoff_blocked", "Handoffs blocked"
         BRIEFING = "briefing", "Briefing not acknowledged"
         KB_ACK = "kb_ack", "Articles to acknowledge"
+        MENTION = "mention", "Mentioned in a note"
+        SIDE_CONVERSATION = "side_conversation", "Side conversation"
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     ticket = models.ForeignKey(
@@ -429,6 +435,87 @@ class TicketShare(UserObjectPermissionBase):
     """A per-object grant (django-guardian, direct foreign key): e.g. a ticket shared with a specialist."""
 
     content_object = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="shares")
+
+
+class Mention(models.Model):
+    """One person or team named with @ in an internal note; they were notified and may open the ticket."""
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="mentions", db_index=False)
+    event = models.ForeignKey(TicketEvent, on_delete=models.CASCADE, related_name="mentions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True, related_name="mentions"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True, related_name="mentions")
+    urgent = models.BooleanField(default=False)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, team__isnull=True) | Q(user__isnull=True, team__isnull=False),
+                name="mention_of_a_user_or_a_team",
+            ),
+        ]
+        indexes = [models.Index(fields=["ticket", "created_at"], name="mention_ticket")]
+
+    def __str__(self):
+        return f"{self.ticket_id} @{self.user_id or self.team_id}"
+
+
+class SideConversation(models.Model):
+    """An internal thread of a ticket with another team or a whole region (e.g. Tier 3 Kraków asked by Tier 1
+    Manila). It belongs to the ticket, so it survives handoffs; its start, messages and close are timeline events
+    (kind side_conversation, data["conversation"] = this id), which hold the thread's text."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        CLOSED = "closed", "Closed"
+
+    ticket = models.ForeignKey(Ticket, on_delete=models.CASCADE, related_name="side_conversations", db_index=False)
+    subject = models.CharField(max_length=200)
+    target_team = models.ForeignKey(
+        Team, on_delete=models.PROTECT, null=True, blank=True, related_name="side_conversations"
+    )
+    target_region = models.ForeignKey(
+        Region, on_delete=models.PROTECT, null=True, blank=True, related_name="side_conversations"
+    )
+    asking_team = models.ForeignKey(
+        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", help_text="The starter's team"
+    )
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    resolution = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(target_team__isnull=False, target_region__isnull=True)
+                | Q(target_team__isnull=True, target_region__isnull=False),
+                name="side_conversation_with_a_team_or_a_region",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["ticket", "created_at"], name="side_conversation_ticket"),
+            models.Index(fields=["status", "created_at"], name="side_conversation_open", condition=Q(status="open")),
+        ]
+
+    def __str__(self):
+        return f"{self.ticket_id} with {self.target_label}: {self.subject}"
+
+    @property
+    def target_label(self):
+        return self.target_team.name if self.target_team_id else f"{self.target_region.name} (region)"
+
+    @property
+    def is_open(self):
+        return self.status == self.Status.OPEN
 
 
 class TicketArticleLink(models.Model):

@@ -23,9 +23,10 @@ def _delivery_time(user, now):
     return boundary[0] if boundary else now
 
 
-def _leads_on_shift(ticket, now):
-    teams = [ticket.team] if ticket.team_id else []
-    teams += list(Team.objects.filter(tier=ticket.tier).exclude(pk=ticket.team_id))
+def leads_on_shift(team, tier, now):
+    """The leads of TEAM if it is on shift, else of the first other team of TIER that is (who covers for it)."""
+    teams = [team] if team is not None else []
+    teams += list(Team.objects.filter(tier=tier).exclude(pk=team.pk if team else None))
     for team in teams:
         if team_on_shift(team_list().get(pk=team.pk), now):
             leads = list(team.leads.all())
@@ -51,19 +52,24 @@ def text_for(recipient, ticket, text):
     return text
 
 
-def notification_create(*, recipient, ticket, kind, text, now, urgent=False):
-    """Queue a notification for RECIPIENT's shift; urgent and off shift: a lead on shift gets it now."""
+def notification_create(*, recipient, ticket, kind, text, now, urgent=False, lead_team=None):
+    """Queue a notification for RECIPIENT's shift; urgent and off shift: a lead on shift gets it now, of LEAD_TEAM
+    (or the team covering for it) when given, else of the ticket's team (or the team covering for it)."""
     deliver_at = _delivery_time(recipient, now)
     recipients = [(recipient, deliver_at)]
     if urgent and deliver_at > now:
-        recipients = [(lead, now) for lead in _leads_on_shift(ticket, now)] or recipients
+        if lead_team is not None:
+            leads = leads_on_shift(lead_team, lead_team.tier, now)
+        else:
+            leads = leads_on_shift(ticket.team if ticket.team_id else None, ticket.tier, now)
+        recipients = [(lead, now) for lead in leads] or recipients
     for user, at in recipients:
         said = text if user == recipient else f"Urgent, {recipient.get_full_name()} is off shift: {text}"
         Notification.objects.create(
             recipient=user,
             ticket=ticket,
             kind=kind,
-            text=text_for(user, ticket, said),
+            text=text_for(user, ticket, said)[:300],
             urgent=urgent,
             created_at=now,
             deliver_at=at,

@@ -21,7 +21,7 @@ from compliance.models import Anonymisation, AnonymisationReason, AuditAction, E
 from compliance.services import anonymisations_record, audit_mentions_count, erasure_complete, retention_days
 from regions.models import ResidencyZone, residency_zone_for
 
-from .models import Customer, EventKind, Notification, Status, Ticket, TicketEvent
+from .models import Customer, EventKind, Notification, SideConversation, Status, Ticket, TicketEvent
 
 RETENTION_BODY = "[removed under retention policy]"
 ERASURE_BODY = "[removed at the customer's request]"
@@ -73,6 +73,13 @@ def _anonymise_tickets(ids, *, body, reason, now):
         event.summary = event.summary.split(" (", 1)[0]
     TicketEvent.objects.bulk_update(reasoned, ["summary"], batch_size=500)
     changed += len(reasoned)
+    # Side conversations: their subjects, messages and resolutions are free text too.
+    SideConversation.objects.filter(ticket_id__in=ids).update(subject=REMOVED_SUBJECT, resolution="")
+    side = list(events.filter(kind=EventKind.SIDE_CONVERSATION).exclude(body__in=REMOVED_BODIES).only("pk", "data"))
+    for event in side:
+        event.body, event.data = body, {**event.data, "subject": REMOVED_SUBJECT}
+    TicketEvent.objects.bulk_update(side, ["body", "data"], batch_size=500)
+    changed += len(side)
     # Notification texts quote the subject and the customer's name.
     notice = Concat(Value(Ticket.REFERENCE_PREFIX), Cast("ticket_id", CharField()), Value(REMOVED_NOTICE))
     notifications = (

@@ -2,19 +2,21 @@
 
 import datetime as dt
 
+from django.contrib.auth import get_user_model
 from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import F, Q
+from django.db.models import BooleanField, ExpressionWrapper, F, Q
 from django.shortcuts import get_object_or_404
 
 from compliance.models import IntegrationScope, Role
-from regions.models import Team
+from regions.models import Region, Team
 from regions.selectors import agent_for, led_team_ids
 
-from .models import OPEN_STATUSES, Ticket, TicketShare
+from .models import OPEN_STATUSES, EventKind, Mention, SideConversation, Ticket, TicketShare
 
 QUEUE_VIEWS = {
     "mine": "My tickets",
+    "mentioned": "Mentioned me",
     "team": "My team",
     "unassigned": "Unassigned",
     "region": "Region",
@@ -31,8 +33,9 @@ def ticket_scope(user):
 
     Admins: all. Integrations: all, or the regions of their IntegrationScope. Anyone else needs the workspace
     permission and then sees tickets assigned to them, shared with them (a per-object grant), of the teams they
-    lead, and, as an agent, of their own team and of the teams of their tier in their region. Everything else is
-    out of scope: 404, never a hint.
+    lead, and, as an agent, of their own team and of the teams of their tier in their region. A team (and every
+    team of a region) asked in a side conversation, and a team @mentioned in a note, see that ticket too.
+    Everything else is out of scope: 404, never a hint.
     """
     tickets = Ticket.objects.all()
     if not user.is_authenticated:
@@ -49,12 +52,21 @@ def ticket_scope(user):
     visible = Q(assignee=user) | Q(pk__in=shared)
     led = led_team_ids(user)
     if led:
-        visible |= Q(team_id__in=led)
+        visible |= Q(team_id__in=led) | _asked(teams=led, regions=Team.objects.filter(pk__in=led).values("region_id"))
     agent = _agent(user)
     if agent is not None:
         own_region = Team.objects.filter(pk=agent.team_id).values("region_id")  # a subquery, not another read
         visible |= Q(team_id=agent.team_id) | Q(team__region_id__in=own_region, tier=agent.tier)
+        visible |= _asked(teams=[agent.team_id], regions=own_region)
     return tickets.filter(visible)
+
+
+def _asked(*, teams, regions):
+    """Tickets that asked TEAMS (ids) in a side conversation or @mentioned them in a note, or asked REGIONS (ids, or
+    a subquery of them) in a side conversation."""
+    side = SideConversation.objects.filter(Q(target_team_id__in=teams) | Q(target_region_id__in=regions))
+    mentions = Mention.objects.filter(team_id__in=teams)
+    return Q(pk__in=side.values("ticket_id")) | Q(pk__in=mentions.values("ticket_id"))
 
 
 def ticket_get_for(user, pk):
@@ -70,6 +82,9 @@ def _view_filter(user, view):
     open_only = Q(status__in=OPEN_STATUSES)
     if view == "mine":
         return open_only & Q(assignee=user)
+    if view == "mentioned":
+        mentions = Mention.objects.filter(Q(user=user) | Q(team_id=agent.team_id) if agent else Q(user=user))
+        return open_only & Q(pk__in=mentions.values("ticket_id"))
     if view == "team":
         return open_only & Q(team_id=agent.team_id) if agent else Q(pk__in=[])
     if view == "unassigned":
@@ -265,3 +280,85 @@ def notification_list(user, now):
 
 def notification_unread_count(user, now):
     return user.notifications.filter(deliver_at__lte=now, read_at__isnull=True).count()
+
+
+# ---- Mentions and side conversations --------------------------------------------------------------------------------
+
+
+def side_conversation_threads(timeline):
+    """The side conversations of a ticket, grouped from its timeline events (which hold their text) in the order
+    they started: [{"id", "subject", "with", "open", "events", "resolution"}]; no query of its own."""
+    threads = {}
+    for event in sorted(timeline, key=lambda e: (e.created_at, e.pk)):
+        if event.kind != EventKind.SIDE_CONVERSATION:
+            continue
+        data = event.data
+        thread = threads.setdefault(
+            data["conversation"],
+            {"id": data["conversation"], "subject": data["subject"], "with": data["with"], "open": True, "events": []},
+        )
+        thread["events"].append(event)
+        if data["action"] == "close":
+            thread["open"], thread["resolution"] = False, event
+    return list(threads.values())
+
+
+def side_conversation_list(user, *, open_only=True):
+    """Side conversations of the tickets USER may see, newest first; each knows whether it asks USER's team or
+    region (`asks_me`)."""
+    conversations = SideConversation.objects.filter(ticket__in=ticket_scope(user))
+    if open_only:
+        conversations = conversations.filter(status=SideConversation.Status.OPEN)
+    agent = _agent(user)
+    asks_me = Q(pk__in=[])
+    if agent is not None:
+        asks_me = Q(target_team_id=agent.team_id) | Q(target_region_id=agent.team.region_id)
+    led = led_team_ids(user)
+    if led:
+        asks_me |= Q(target_team_id__in=led)
+    return (
+        conversations.annotate(asks_me=ExpressionWrapper(asks_me, output_field=BooleanField()))
+        .select_related("ticket", "target_team", "target_region", "asking_team", "started_by")
+        .order_by("-asks_me", "-created_at", "-id")
+    )
+
+
+def side_conversation_get_for(ticket, pk):
+    """The side conversation PK of TICKET (a ticket the caller may see, from ticket_get_for), else 404."""
+    return get_object_or_404(
+        SideConversation.objects.select_related("ticket", "target_team", "target_region"), pk=pk, ticket=ticket
+    )
+
+
+def side_conversation_targets():
+    """(teams, regions) a side conversation can ask, for the form that starts one."""
+    return Team.objects.select_related("region").order_by("tier", "name"), Region.objects.order_by("name")
+
+
+MENTION_SUGGESTIONS = 8
+
+
+def mention_suggestions(prefix):
+    """Up to MENTION_SUGGESTIONS agents and leads, then teams, whose username, first or last name, or code or name
+    starts with PREFIX: [{"handle", "label", "kind"}] for the composer's @ autocomplete."""
+    prefix = prefix.strip().lstrip("@")
+    if not prefix:
+        return []
+    people = (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(Q(agent__isnull=False) | Q(led_teams__isnull=False))
+        .filter(Q(username__istartswith=prefix) | Q(first_name__istartswith=prefix) | Q(last_name__istartswith=prefix))
+        .select_related("agent__team")
+        .distinct()
+        .order_by("username")[:MENTION_SUGGESTIONS]
+    )
+    found = []
+    for user in people:
+        agent = getattr(user, "agent", None)
+        where = agent.team.name if agent else "team lead"
+        label = f"{user.get_full_name() or user.username} · {where}"
+        found.append({"handle": user.username, "label": label, "kind": "person"})
+    teams = Team.objects.filter(Q(code__istartswith=prefix) | Q(name__istartswith=prefix)).order_by("code")
+    found += [{"handle": t.code, "label": f"{t.name} (team)", "kind": "team"} for t in teams[:MENTION_SUGGESTIONS]]
+    return found[:MENTION_SUGGESTIONS]

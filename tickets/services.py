@@ -9,15 +9,14 @@ from django.db import connection, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Greatest
 from django.utils import timezone
-from guardian.shortcuts import assign_perm
 
-from compliance.audit import audit_record
-from compliance.models import AuditAction
 from compliance.redaction import findings_summary, redact, redact_all
 from regions.models import Rotation
 
 from .channels.email_out import reply_email_queue
+from .collaboration import mentions_find, mentions_record, ticket_grant
 from .events import event_record, events_record_bulk
+from .events import person_name as _name
 from .models import OPEN_STATUSES, Customer, EventKind, Priority, SlaSegment, Status, Tag, Ticket
 from .notifications import notification_create
 from .routing import choose_assignee, choose_team, choose_tier
@@ -48,10 +47,6 @@ def _announce(ticket, event):
     """Tell listeners (webhooks) about EVENT once the transaction commits; never inside it."""
     transaction.on_commit(lambda: ticket_changed.send(sender=Ticket, ticket=ticket, event=event))
     return ticket
-
-
-def _name(user):
-    return (user.get_full_name() or user.username) if user else "Meridian"
 
 
 def customer_get_or_create(*, email, name, country, language="en", **details):
@@ -298,12 +293,18 @@ def _change_status(ticket, status, actor, now, reason=""):
     return _save(ticket, now, ["status", "solved_at", "handoffs_since_progress"])
 
 
-def ticket_reply(*, ticket, body, actor, internal=False, at=None):
-    """A public reply to the customer, or an internal note only agents see."""
+def ticket_reply(*, ticket, body, actor, internal=False, urgent=False, at=None):
+    """A public reply to the customer, or an internal note only agents see.
+
+    A note's @username and @team-code mentions are recorded and notify them (tickets.collaboration); an URGENT
+    note's mentions of people off shift reach a lead on shift now.
+    """
     now = at or timezone.now()
     body = body.strip()
     if not body:
         raise ValidationError({"body": "Write something before sending."})
+    if urgent and not internal:
+        raise ValidationError({"urgent": "Only an internal note can be urgent: it sends its mentions to a lead now."})
     with transaction.atomic():
         ticket = _lock(ticket)
         if ticket.status == Status.CLOSED:
@@ -311,7 +312,18 @@ def ticket_reply(*, ticket, body, actor, internal=False, at=None):
         kind = EventKind.NOTE if internal else EventKind.REPLY
         if not internal:  # placeholders left by a macro (the customer's name, when masked for the agent)
             body = fill_placeholders(body, ticket=ticket, agent=actor)
-        event = event_record(ticket=ticket, kind=kind, actor=actor, at=now, body=body, summary=_name(actor))
+        mentioned = mentions_find(body, actor=actor) if internal else None
+        event = event_record(
+            ticket=ticket,
+            kind=kind,
+            actor=actor,
+            at=now,
+            body=body,
+            summary=_name(actor),
+            data=mentioned.data(urgent=urgent) if mentioned else None,
+        )
+        if mentioned:
+            mentions_record(ticket=ticket, event=event, mentioned=mentioned, actor=actor, urgent=urgent, now=now)
         fields = []
         if not internal:
             reply_email_queue(event=event)
@@ -550,21 +562,5 @@ def ticket_share(*, ticket, user, actor, at=None):
         ticket = _lock(ticket)
         if not user.has_perm("helpdesk.use_app"):
             raise ValidationError({"user": f"{_name(user)} does not work in the browser workspace."})
-        assign_perm("tickets.view_ticket", user, ticket)
-        event_record(
-            ticket=ticket,
-            kind=EventKind.ASSIGNEE,
-            actor=actor,
-            at=now,
-            summary=f"Shared with {_name(user)} by {_name(actor)}",
-            data={"shared_with": user.username},
-        )
-        audit_record(
-            action=AuditAction.PERMISSION_CHANGE,
-            actor=actor,
-            object_type="ticket",
-            object_id=str(ticket.pk),
-            summary=f"{ticket.reference} shared with {user.username}",
-            details={"user": user.username},
-        )
+        ticket_grant(ticket=ticket, user=user, actor=actor, now=now)
     return ticket

@@ -17,6 +17,23 @@ urlpatterns = [
     path("tickets/<int:pk>/escalation/", views.ticket_escalation, name="ticket-escalation"),
     path("tickets/<int:pk>/presence/", views.ticket_presence, name="ticket-presence"),
     path("tickets/<int:pk>/macro/", views.ticket_macro, name="ticket-macro"),
+    path("tickets/<int:pk>/mentions/", views.ticket_mention_suggestions, name="ticket-mention-suggestions"),
+    path(
+        "tickets/<int:pk>/side-conversations/new/",
+        views.ticket_side_conversation_new,
+        name="ticket-side-conversation-new",
+    ),
+    path(
+        "tickets/<int:pk>/side-conversations/<int:conversation_pk>/reply/",
+        views.ticket_side_conversation_reply,
+        name="ticket-side-conversation-reply",
+    ),
+    path(
+        "tickets/<int:pk>/side-conversations/<int:conversation_pk>/close/",
+        views.ticket_side_conversation_close,
+        name="ticket-side-conversation-close",
+    ),
+    path("side-conversations/", views.side_conversations, name="side-conversations"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:pk>/read/", views.notification_read, name="notification-read"),
     path("notifications/read-all/", views.notifications_read_all, name="notifications-read-all"),

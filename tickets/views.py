@@ -7,12 +7,12 @@ through tickets.selectors, so a ticket outside the viewer's scope is a 404 here 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from compliance.access import workspace_view
 from compliance.masking import mask_customer, viewer_for
@@ -20,7 +20,7 @@ from compliance.models import PiiField, PiiReveal
 from compliance.services import pii_reveal as pii_reveal_service
 from regions.selectors import agent_for
 
-from . import selectors, services
+from . import collaboration, selectors, services
 from .forms import (
     AssigneeForm,
     BulkForm,
@@ -30,6 +30,9 @@ from .forms import (
     PriorityForm,
     QueueFilterForm,
     ReplyForm,
+    SideCloseForm,
+    SideConversationForm,
+    SideReplyForm,
     StatusForm,
     TagsForm,
     add_service_errors,
@@ -41,6 +44,8 @@ PAGE_SIZE = 50
 EMPTY_VIEWS = {
     "mine": "No open tickets are assigned to you. Tickets routed or assigned to you land here; "
     "take one from “Unassigned” or “My team”.",
+    "mentioned": "No open ticket mentions you or your team. When a colleague writes @your-username or "
+    "@your-team-code in an internal note, the ticket appears here.",
     "team": "Your team has no open tickets. New tickets routed to your team will appear here.",
     "unassigned": "Every open ticket you may see has an assignee. Tickets waiting in a team queue appear here.",
     "region": "Your region has no open tickets. Tickets owned by any team in your region appear here.",
@@ -172,6 +177,7 @@ def _live_context(request, ticket, now, next_action_form=None):
         "ticket": ticket,
         "now": now,
         "timeline": timeline,
+        "side_threads": selectors.side_conversation_threads(timeline),
         # the newest event is in the timeline just read: no second query for its id
         "live_version": _live_version(ticket, now, max((e.pk for e in timeline), default=0)),
         "next_action_form": next_action_form or _next_action_form(ticket),
@@ -216,9 +222,21 @@ def _ticket_page(request, ticket, bound=None, status=200):
             "can_assign_to_me": getattr(user, "agent", None) is not None and ticket.assignee_id != user.pk,
             "macros": selectors.macro_list_for(ticket),
             "other_tickets": selectors.customer_other_tickets(ticket, user),
+            "side_threads": _with_forms(context["side_threads"], bound.get("side")),
         }
     )
     return render(request, "tickets/ticket.html", context, status=status)
+
+
+def _with_forms(threads, bound=None):
+    """The ticket's side conversations with a reply and a close form each; BOUND: (conversation id, failed form)."""
+    for thread in threads:
+        prefix = f"side-{thread['id']}"
+        thread["reply_form"] = SideReplyForm(prefix=prefix)
+        thread["close_form"] = SideCloseForm(prefix=prefix)
+        if bound and bound[0] == thread["id"]:
+            thread["reply_form" if isinstance(bound[1], SideReplyForm) else "close_form"] = bound[1]
+    return threads
 
 
 @workspace_view
@@ -262,6 +280,7 @@ def ticket_reply(request, pk):
             body=form.cleaned_data["body"],
             actor=request.user,
             internal=form.cleaned_data["kind"] == "note",
+            urgent=form.cleaned_data["urgent"],
         )
 
     return _ticket_write(
@@ -410,6 +429,92 @@ def ticket_macro(request, pk):
         body = f"{body.rstrip()}\n\n{text}" if body.strip() else text
     form = ReplyForm(initial={"body": body}, prefix="reply")
     return render(request, "tickets/_composer_body.html", {"reply_form": form})
+
+
+# Mentions and side conversations
+
+
+@workspace_view
+@require_GET
+def ticket_mention_suggestions(request, pk):
+    """The composer's @ autocomplete: people and teams whose name starts with ?q= (JSON)."""
+    selectors.ticket_get_for(request.user, pk)
+    prefix = request.GET.get("q", "")[:60]
+    return JsonResponse({"results": selectors.mention_suggestions(prefix)})
+
+
+def _side_form(data=None):
+    teams, regions = selectors.side_conversation_targets()
+    return SideConversationForm(data, prefix="side", teams=teams, regions=regions)
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def ticket_side_conversation_new(request, pk):
+    """Start a side conversation: ask another team or a region about this ticket."""
+    ticket = selectors.ticket_get_for(request.user, pk)
+    form = _side_form(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            conversation = collaboration.side_conversation_start(
+                ticket=ticket,
+                subject=form.cleaned_data["subject"],
+                body=form.cleaned_data["body"],
+                actor=request.user,
+                **form.chosen(),
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, f"Side conversation with {conversation.target_label} started.")
+            return redirect(f"{reverse('ticket', args=[ticket.pk])}#side-conversation-{conversation.pk}")
+    status = 400 if form.is_bound else 200
+    return render(request, "tickets/side_conversation_new.html", {"ticket": ticket, "form": form}, status=status)
+
+
+def _side_write(request, pk, conversation_pk, form_class, apply, success):
+    ticket = selectors.ticket_get_for(request.user, pk)
+    conversation = selectors.side_conversation_get_for(ticket, conversation_pk)
+    form = form_class(request.POST, prefix=f"side-{conversation.pk}")
+    if form.is_valid():
+        try:
+            apply(conversation, form)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, success)
+            return redirect(f"{reverse('ticket', args=[ticket.pk])}#side-conversation-{conversation.pk}")
+    return _ticket_page(request, ticket, bound={"side": (conversation.pk, form)}, status=400)
+
+
+@workspace_view
+@require_POST
+def ticket_side_conversation_reply(request, pk, conversation_pk):
+    def apply(conversation, form):
+        collaboration.side_conversation_reply(
+            conversation=conversation, body=form.cleaned_data["body"], actor=request.user
+        )
+
+    return _side_write(request, pk, conversation_pk, SideReplyForm, apply, "Message sent in the side conversation.")
+
+
+@workspace_view
+@require_POST
+def ticket_side_conversation_close(request, pk, conversation_pk):
+    def apply(conversation, form):
+        collaboration.side_conversation_close(
+            conversation=conversation, resolution=form.cleaned_data["resolution"], actor=request.user
+        )
+
+    return _side_write(request, pk, conversation_pk, SideCloseForm, apply, "Side conversation closed.")
+
+
+@workspace_view
+@require_GET
+def side_conversations(request):
+    """Open side conversations the user may see, those asking their team or region first."""
+    page = Paginator(selectors.side_conversation_list(request.user), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "tickets/side_conversations.html", {"page_obj": page, "now": timezone.now()})
 
 
 # Notifications

@@ -162,6 +162,7 @@ def test_queue_views_have_counts_and_the_right_tickets(client, dublin, aoife, ci
     assert response.context["view"] == "mine"
     assert {k: n for k, _, n in response.context["tabs"]} == {
         "mine": 2,
+        "mentioned": 0,
         "team": 4,
         "unassigned": 1,
         "region": 4,

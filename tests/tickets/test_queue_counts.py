@@ -36,11 +36,25 @@ def desk():
 
 def test_counts_are_exact_below_the_cap_and_stop_just_past_it(desk, monkeypatch):
     # given the agent's team holds 7 open tickets and 1 closed one, and another region's team 1 more
-    assert selectors.queue_counts(desk) == {"mine": 0, "team": 7, "unassigned": 7, "region": 7, "all": 8}
+    assert selectors.queue_counts(desk) == {
+        "mine": 0,
+        "mentioned": 0,
+        "team": 7,
+        "unassigned": 7,
+        "region": 7,
+        "all": 8,
+    }
     # when the cap is 5
     monkeypatch.setattr(selectors, "QUEUE_COUNT_CAP", 5)
     # then every count stops at cap + 1, which the page shows as "5+"
-    assert selectors.queue_counts(desk) == {"mine": 0, "team": 6, "unassigned": 6, "region": 6, "all": 6}
+    assert selectors.queue_counts(desk) == {
+        "mine": 0,
+        "mentioned": 0,
+        "team": 6,
+        "unassigned": 6,
+        "region": 6,
+        "all": 6,
+    }
 
 
 def test_the_page_shows_capped_tabs_and_pages_through_the_first_cap_tickets(client, desk, monkeypatch):
@@ -60,4 +74,11 @@ def test_the_page_shows_capped_tabs_and_pages_through_the_first_cap_tickets(clie
 
 def test_a_view_that_can_match_nothing_counts_zero(desk):
     lead = UserFactory(username="lead", role="lead")  # no agent row: the team and region views match nothing
-    assert selectors.queue_counts(lead) == {"mine": 0, "team": 0, "unassigned": 0, "region": 0, "all": 0}
+    assert selectors.queue_counts(lead) == {
+        "mine": 0,
+        "mentioned": 0,
+        "team": 0,
+        "unassigned": 0,
+        "region": 0,
+        "all": 0,
+    }

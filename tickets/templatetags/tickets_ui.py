@@ -1,7 +1,12 @@
 """Small display helpers of the workspace templates: Markdown bodies and relative times."""
 
-from django import template
+import re
 
+from django import template
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from tickets.collaboration import MENTION_PATTERN
 from tickets.markdown import render_markdown
 
 register = template.Library()
@@ -70,3 +75,24 @@ def queue_count(count):
     from tickets.selectors import QUEUE_COUNT_CAP
 
     return f"{QUEUE_COUNT_CAP:,}+" if count > QUEUE_COUNT_CAP else f"{count:,}"
+
+
+_TAG = re.compile(r"(<[^>]+>)")
+
+
+@register.filter
+def mentions(html, handles):
+    """Rendered note HTML with each @handle of HANDLES (the mentions stored with the note) marked, in text only."""
+    if not handles:
+        return html
+    known = {h.lower() for h in handles}
+
+    def mark(match):
+        handle = match.group(1)
+        if handle.lower() not in known:
+            return match.group(0)
+        return f'<mark class="mention">@{escape(handle)}</mark>'
+
+    parts = _TAG.split(str(html))
+    marked = [part if part.startswith("<") else MENTION_PATTERN.sub(mark, part) for part in parts]
+    return mark_safe("".join(marked))  # noqa: S308 - sanitised HTML, only escaped handles added
