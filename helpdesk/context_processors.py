@@ -28,6 +28,7 @@ def viewer(request):
             nav.append(("Audit log", reverse("audit-log")))
             nav.append(("PII policies", reverse("pii-policies")))
             nav.append(("Integrations", reverse("integrations")))
+            nav.append(("Simulations", reverse("simulations")))
         if user.role == Role.ADMIN or user.is_staff:
             nav.append(("Admin", reverse("admin:index")))
         nav.append(("API docs", reverse("api-docs")))

@@ -70,4 +70,37 @@ class IdempotencyKey(models.Model):
         return f"{self.key} ({self.user_id})"
 
 
+class SimulationRun(models.Model):
+    """One run of the follow-the-sun simulator started from the app (helpdesk.simulator), and its report."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        FINISHED = "finished", "Finished"
+        FAILED = "failed", "Failed"
+
+    scenario_name = models.CharField(max_length=120)
+    scenario = models.JSONField(help_text="The validated scenario, defaults filled in")
+    seed = models.PositiveIntegerField()
+    days = models.PositiveSmallIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Percent of the simulated time done")
+    report = models.JSONField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+    started_by = models.ForeignKey("helpdesk.User", on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.scenario_name} ({self.days} days, seed {self.seed}): {self.get_status_display()}"
+
+    @property
+    def in_progress(self):
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
+
+
 from .webhooks.models import WebhookDelivery, WebhookSubscription  # noqa: E402, F401  (their app is helpdesk)

@@ -17,6 +17,7 @@ from tickets import apis as tickets_apis
 from . import views
 from .apis import MeApi, TicketApi
 from .forms import LoginForm
+from .simulator import views as simulator_views
 from .webhooks import apis as webhooks_apis
 
 router = DefaultRouter()
@@ -73,6 +74,8 @@ urlpatterns = [
     path("me/two-factor/", views.two_factor, name="two-factor"),
     path("healthz", views.healthz, name="healthz"),
     path("integrations/", views.integrations, name="integrations"),
+    path("simulations/", simulator_views.simulations, name="simulations"),
+    path("simulations/<int:pk>/", simulator_views.simulation, name="simulation"),
     path(
         "tickets/<int:pk>/attachments/<int:attachment_pk>/",
         views.attachment_download,

@@ -301,6 +301,8 @@ CELERY_TASK_IGNORE_RESULT = True
 # another (a shift handoff). A worker without -Q consumes all four; production runs one worker service per queue.
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_QUEUES = [Queue(name) for name in ("default", "handoff", "email", "webhooks")]
+# The queue simulations started from the app go to (helpdesk.simulator); a site running many can give them a worker.
+SIMULATION_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "handoff.tasks.*": {"queue": "handoff"},
     "helpdesk.webhooks.tasks.*": {"queue": "webhooks"},
