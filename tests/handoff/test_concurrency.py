@@ -1,28 +1,23 @@
 """Exactly-once handoffs under concurrency and crashes, on PostgreSQL (row locks are real there)."""
 
 import datetime as dt
-import os
 import signal
-import subprocess
-import sys
 import threading
 import time
-import uuid
-from pathlib import Path
 
 import pytest
-from django.db import connection, connections, transaction
+from django.db import connections, transaction
 
 from handoff.models import Handoff, HandoffRun
 from handoff.services import handoff_run, run_due_handoffs
 from handoff.tasks import handoff_run_task
 from tests.factories import CustomerFactory
+from tests.workers import worker_start
 from tickets.models import Ticket, TicketEvent
 
 from .conftest import BOUNDARY
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-ROOT = Path(__file__).resolve().parents[2]
 BEFORE = BOUNDARY - dt.timedelta(hours=1)
 
 
@@ -129,21 +124,7 @@ def test_an_agent_editing_during_a_run_keeps_the_edit_and_does_not_block_the_run
 @pytest.mark.redis
 def test_run_killed_mid_way_in_a_real_worker_is_finished_by_a_rerun(sun):
     ids = dublin_tickets(sun["dub"], 3000)
-    db = connection.settings_dict
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "helpdesk.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-    }
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--pool=solo", "-Q", queue]
-        + ["--without-gossip", "--without-mingle", "--loglevel=WARNING"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    worker, queue = worker_start()
     try:
         handoff_run_task.apply_async(args=[sun["dub"].pk, BOUNDARY.isoformat(), 10], queue=queue)
         deadline = time.monotonic() + 60

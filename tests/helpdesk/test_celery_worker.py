@@ -1,44 +1,20 @@
 """A real Celery worker process, a real Redis broker, and the effect seen in PostgreSQL."""
 
-import os
-import subprocess
-import sys
 import time
-import uuid
-from pathlib import Path
 
 import pytest
-from django.db import connection
 
 from helpdesk.models import Heartbeat
 from helpdesk.tasks import heartbeat_record_task
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _database_url():
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+from tests.workers import worker_start, worker_stop
 
 
 @pytest.fixture
 def worker_queue():
     """Start `celery -A helpdesk worker` on a queue of its own; yield the queue name."""
-    queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "helpdesk.settings.test", "DATABASE_URL": _database_url()}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--pool=solo", "-Q", queue]
-        + ["--without-gossip", "--without-mingle", "--loglevel=WARNING"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    process, queue = worker_start()
     yield queue
-    process.terminate()
-    output, _ = process.communicate(timeout=30)
-    assert "Traceback" not in output, output
+    worker_stop(process)
 
 
 @pytest.mark.postgres

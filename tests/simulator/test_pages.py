@@ -1,14 +1,7 @@
 """/simulations/: admins start runs (audited) and read reports; everyone else finds nothing there."""
 
-import os
-import subprocess
-import sys
-import uuid
-from pathlib import Path
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -16,11 +9,11 @@ from compliance.models import AuditAction, AuditEntry
 from helpdesk.models import SimulationRun
 from helpdesk.simulator.scenario import scenario_load, scenario_read
 from tests.factories import PASSWORD, UserFactory
+from tests.workers import worker_start, worker_stop
 
 from .conftest import small_text
 
 URL = reverse("simulations")
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
@@ -119,30 +112,13 @@ def test_a_finished_run_shows_its_report_with_charts(client, admin, small_run):
     assert client.get(reverse("simulation", args=[run.pk]), HTTP_HX_REQUEST="true")["HX-Refresh"] == "true"
 
 
-def _database_url():
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def worker_queue(settings):
     """A real `celery -A helpdesk worker` on a queue of its own, which the app's simulations are sent to."""
-    queue = f"test-sim-{uuid.uuid4().hex[:8]}"
+    process, queue = worker_start("test-sim")
     settings.SIMULATION_QUEUE = queue
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "helpdesk.settings.test", "DATABASE_URL": _database_url()}
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--pool=solo", "-Q", queue]
-        + ["--without-gossip", "--without-mingle", "--loglevel=WARNING"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
     yield queue
-    process.terminate()
-    output, _ = process.communicate(timeout=60)
-    assert "Traceback" not in output, output
+    worker_stop(process)
 
 
 @pytest.mark.browser
