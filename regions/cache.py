@@ -1,4 +1,4 @@
-"""Configuration that pages read on every request (teams with their shifts, handoff settings), kept in the cache.
+"""Configuration that pages and the API read on every request (teams with their shifts, handoff settings), cached.
 
 A change to any row it is built from drops it at once and again when the transaction commits (so a page rendered
 meanwhile cannot put the old value back). With a shared cache (CACHE_URL) every process sees the change at once;
