@@ -1,10 +1,11 @@
-"""Per client address limits of the public answer-before-ticket endpoints, with DRF's throttle machinery (the same
-counting and Retry-After as the API's anonymous throttle), applied to plain Django views."""
+"""Per client address limits of the public endpoints (answer-before-ticket here; the web form and the chat widget in
+tickets.channels), with DRF's throttle machinery (the same counting and Retry-After as the API's anonymous
+throttle), applied to plain Django views."""
 
 from rest_framework.throttling import SimpleRateThrottle
 
 
-class _PerAddress(SimpleRateThrottle):
+class PerAddressRate(SimpleRateThrottle):
     """Counted per client address, signed in or not (a customer's page may be open in an agent's browser).
 
     The address is REMOTE_ADDR, as for the web form (docs/channels.md: the TLS proxy sets it), never a client's
@@ -17,12 +18,12 @@ class _PerAddress(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 
 
-class SuggestRate(_PerAddress):
+class SuggestRate(PerAddressRate):
     scope = "kb-suggest"
     rate = "60/minute"  # a debounced fetch while typing: about one a second at most
 
 
-class DeflectionRate(_PerAddress):
+class DeflectionRate(PerAddressRate):
     scope = "kb-deflection"
     rate = "10/hour"
 

@@ -36,6 +36,16 @@ def test_starting_a_chat_needs_the_csrf_token(desk):
     assert response.status_code == 403
 
 
+def test_starting_chats_is_throttled_per_address(desk, settings):
+    settings.WEB_FORM_RATE_PER_HOUR = 2
+    client = Client(enforce_csrf_checks=True)
+    assert [_start(client).status_code for _ in range(2)] == [201, 201]
+    refused = _start(client)
+    assert refused.status_code == 429 and refused.json()["error"]["code"] == "throttled"
+    assert Ticket.objects.count() == 2
+    assert _start(Client(enforce_csrf_checks=True, REMOTE_ADDR="203.0.113.9")).status_code == 201
+
+
 def test_a_chat_becomes_a_chat_ticket_and_the_agents_reply_reaches_it(desk):
     client = Client(enforce_csrf_checks=True)
     response = _start(client)

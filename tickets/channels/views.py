@@ -9,7 +9,6 @@ import json
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import Http404, JsonResponse
 from django.middleware.csrf import get_token
@@ -24,6 +23,7 @@ from rest_framework.authtoken.models import Token
 from compliance.access import workspace_view
 from compliance.api_errors import error_body
 from compliance.models import Role
+from knowledge.throttles import PerAddressRate, throttled
 
 from .. import selectors
 from ..forms import add_service_errors
@@ -47,24 +47,23 @@ def _browser_language(request):
     return asked if asked in CUSTOMER_LANGUAGES else "en"
 
 
-def _client_ip(request):
-    # Behind the TLS proxy REMOTE_ADDR is the proxy's unless it sets it (docs/channels.md).
-    return request.META.get("REMOTE_ADDR", "")
-
-
 # ---- Web form ---------------------------------------------------------------------------------------------------
 
 
+class _HourlyRate(PerAddressRate):
+    """WEB_FORM_RATE_PER_HOUR web tickets (or chats: SCOPE) per client address and hour."""
+
+    def __init__(self, scope):
+        self.scope = scope
+        super().__init__()
+
+    def get_rate(self):
+        return f"{settings.WEB_FORM_RATE_PER_HOUR}/hour"
+
+
 def _throttled(request, what="webform"):
-    """True when this IP already started WEB_FORM_RATE_PER_HOUR web tickets (or chats) in the current hour."""
-    key = f"{what}:{_client_ip(request)}"
-    cache.add(key, 0, timeout=60 * 60)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=60 * 60)
-        count = 1
-    return count > settings.WEB_FORM_RATE_PER_HOUR
+    """True when this address already started WEB_FORM_RATE_PER_HOUR web tickets (or chats) in the last hour."""
+    return throttled(_HourlyRate(what), request) is not None
 
 
 @require_http_methods(["GET", "POST"])
