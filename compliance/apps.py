@@ -7,10 +7,14 @@ class ComplianceConfig(AppConfig):
     verbose_name = "Compliance"
 
     def ready(self):
+        from regions.cache import memo_drop_on_change
+
         from . import audit, services
+        from .models import PiiPolicy, RedactionPattern, ResidencyRestriction
 
         # Sign-ins, role changes, residency restrictions and region status changes land in the audit log.
         audit.connect_signals()
+        memo_drop_on_change(PiiPolicy, RedactionPattern, ResidencyRestriction)
 
         # Permissions exist only after every app has migrated, so the role groups
         # are brought in line after each migrate run (idempotent).

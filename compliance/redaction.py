@@ -9,6 +9,8 @@ import logging
 import re
 from collections import Counter
 
+from regions.cache import memoized
+
 from .models import RedactionPattern
 
 logger = logging.getLogger(__name__)
@@ -132,6 +134,10 @@ def active_patterns():
 
     clean() refuses a broken expression; one written around it is logged and skipped rather than losing the message.
     """
+    return memoized("redaction_patterns", _compile_patterns)
+
+
+def _compile_patterns():
     compiled = []
     for pattern in RedactionPattern.objects.filter(active=True).order_by("name"):
         try:

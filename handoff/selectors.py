@@ -4,9 +4,8 @@ import datetime as dt
 
 from django.db.models import Count, F, Min, OuterRef, Q, Subquery
 
-from regions.cache import config_cached
+from regions.cache import config_cached, memoized
 from regions.selectors import (
-    memoized,
     team_list,
     team_next_boundary,
     team_on_shift,

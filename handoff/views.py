@@ -10,8 +10,9 @@ from django.views.decorators.http import require_POST
 
 from compliance.masking import principal_load
 from compliance.models import Role
+from regions.cache import request_memo
 from regions.models import Team
-from regions.selectors import led_team_ids, request_memo, teams_with_shifts
+from regions.selectors import led_team_ids, teams_with_shifts
 from tickets.selectors import ticket_scope
 
 from . import selectors

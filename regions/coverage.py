@@ -3,8 +3,9 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
+from .cache import memoized
 from .models import Rotation, StaffingTarget, VolumeForecast
-from .selectors import DAY, memoized, team_shifts, teams_with_shifts
+from .selectors import DAY, team_shifts, teams_with_shifts
 from .staffing import required_agents
 
 HOUR = dt.timedelta(hours=1)

@@ -1,40 +1,13 @@
 """Who works when: shift intervals, on-shift checks, boundaries and the rotation."""
 
-import contextvars
 import datetime as dt
-from contextlib import contextmanager
 
 from django.db.models import Count, Prefetch
 
-from .cache import config_cached
+from .cache import config_cached, memo_active, memoized
 from .models import Agent, Region, RegionStatus, RotationStep, ShiftPattern, SourcingRule, Team
 
 DAY = dt.timedelta(days=1)
-
-# ---- Reads made once per request ------------------------------------------------------------------------------------
-
-_memo = contextvars.ContextVar("regions_request_memo", default=None)
-
-
-@contextmanager
-def request_memo():
-    """Inside the block, reads that several helpers repeat (all teams with their shifts, per-team settings) are made
-    once: a page that asks five questions about the teams reads them once, not five times."""
-    token = _memo.set({})
-    try:
-        yield
-    finally:
-        _memo.reset(token)
-
-
-def memoized(key, load):
-    """LOAD() once per request_memo() block (every time outside one)."""
-    memo = _memo.get()
-    if memo is None:
-        return load()
-    if key not in memo:
-        memo[key] = load()
-    return memo[key]
 
 
 def agent_for(user):
@@ -84,10 +57,17 @@ def teams_for_pages():
 
 def teams_with_shifts(*, tier=None):
     """team_list(tier=TIER) as a list; inside request_memo() (a page) all teams come once from teams_for_pages()."""
-    if _memo.get() is None:
+    if not memo_active():
         return list(team_list(tier=tier))
     teams = memoized("teams_with_shifts", teams_for_pages)
     return teams if tier is None else [t for t in teams if t.tier == tier]
+
+
+def team_with_shifts(pk):
+    """The team PK as team_list() gives it; inside request_memo() from the teams read once."""
+    if not memo_active():
+        return team_list().get(pk=pk)
+    return memoized("teams_by_id", lambda: {t.pk: t for t in teams_with_shifts()})[pk]
 
 
 def team_list(*, tier=None):
@@ -152,7 +132,7 @@ def team_next_boundary(team, after, horizon_days=14):
 def rotation_teams(tier):
     steps = RotationStep.objects.filter(rotation__tier=tier).order_by("position").values_list("team_id", flat=True)
     order = list(steps)
-    if _memo.get() is not None:
+    if memo_active():
         teams = {t.id: t for t in teams_with_shifts()}
     else:
         teams = {t.id: t for t in team_list().filter(id__in=order)}
@@ -174,4 +154,4 @@ def rotation_next_team(*, tier, after_team, at):
 def sourcing_regions(tier):
     """Regions preferred for TIER, most preferred first."""
     rules = SourcingRule.objects.filter(tier=tier).select_related("region").order_by("preference")
-    return [rule.region for rule in rules]
+    return memoized(("sourcing", tier), lambda: [rule.region for rule in rules])

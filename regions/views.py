@@ -7,9 +7,9 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 
+from .cache import request_memo
 from .coverage import coverage_check, coverage_grid
 from .models import Tier
-from .selectors import request_memo
 
 
 class CoverageForm(forms.Form):

@@ -5,8 +5,9 @@ from django.core.mail import send_mail
 from django.db import transaction
 
 from compliance.masking import CUSTOMER_FIELDS, mask, viewer_for
+from regions.cache import memoized
 from regions.models import Team
-from regions.selectors import team_list, team_next_boundary, team_on_shift
+from regions.selectors import team_next_boundary, team_on_shift, team_with_shifts
 
 from .models import Notification
 
@@ -16,7 +17,7 @@ def _delivery_time(user, now):
     agent = getattr(user, "agent", None)
     if agent is None:
         return now
-    team = team_list().get(pk=agent.team_id)
+    team = team_with_shifts(agent.team_id)
     if team_on_shift(team, now):
         return now
     boundary = team_next_boundary(team, now)
@@ -28,7 +29,7 @@ def leads_on_shift(team, tier, now):
     teams = [team] if team is not None else []
     teams += list(Team.objects.filter(tier=tier).exclude(pk=team.pk if team else None))
     for team in teams:
-        if team_on_shift(team_list().get(pk=team.pk), now):
+        if team_on_shift(team_with_shifts(team.pk), now):
             leads = list(team.leads.all())
             if leads:
                 return leads
@@ -43,10 +44,11 @@ def text_for(recipient, ticket, text):
     if ticket is None or not text:
         return text
     customer = ticket.customer
-    viewer = viewer_for(recipient)
+    viewer = None  # read only when a personal value is in the text
     values = sorted(((getattr(customer, a) or "", f) for a, f in CUSTOMER_FIELDS.items()), key=lambda v: -len(v[0]))
     for value, field in values:
         if len(value) > 1 and value in text:
+            viewer = viewer or memoized(("notification_viewer", recipient.pk), lambda: viewer_for(recipient))
             shown = mask(viewer, field, value, customer_zone=customer.residency_zone)
             text = text.replace(value, shown.text)
     return text

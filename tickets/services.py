@@ -168,7 +168,8 @@ def ticket_create(
             updated_at=now,
             last_customer_message_at=now,
         )
-        ticket.tags.set([Tag.objects.get_or_create(name=n)[0] for n in tag_names])
+        if tag_names:
+            ticket.tags.set([Tag.objects.get_or_create(name=n)[0] for n in tag_names])
         event_record(
             ticket=ticket,
             kind=EventKind.CREATED,
@@ -261,13 +262,14 @@ def ticket_set_status(*, ticket, status, actor, at=None, reason=""):
         if ticket.status == status:
             return ticket
         ticket.check_transition(status)
-        ticket = _announce(_change_status(ticket, status, actor, now, reason), "ticket.updated")
+        ticket = _announce(_save(ticket, now, _change_status(ticket, status, actor, now, reason)), "ticket.updated")
         if status == Status.SOLVED:
             _announce(ticket, "ticket.solved")
         return ticket
 
 
 def _change_status(ticket, status, actor, now, reason=""):
+    """Move TICKET to STATUS with its timeline event and clock segment; returns the fields for the caller's save."""
     previous = Status(ticket.status)
     ticket.status = status
     if status == Status.SOLVED:
@@ -290,7 +292,7 @@ def _change_status(ticket, status, actor, now, reason=""):
     )
     if actor is not None:  # an agent moved it along; a customer's reopen is not progress
         ticket.handoffs_since_progress = 0
-    return _save(ticket, now, ["status", "solved_at", "handoffs_since_progress"])
+    return ["status", "solved_at", "handoffs_since_progress"]
 
 
 def ticket_reply(*, ticket, body, actor, internal=False, urgent=False, at=None):
@@ -332,7 +334,7 @@ def ticket_reply(*, ticket, body, actor, internal=False, urgent=False, at=None):
             ticket.handoffs_since_progress = 0
             fields += ["first_response_at", "last_public_reply_at", "handoffs_since_progress"]
             if ticket.status == Status.NEW:
-                _change_status(ticket, Status.OPEN, actor, now, "first reply")
+                fields += _change_status(ticket, Status.OPEN, actor, now, "first reply")
         return _announce(_save(ticket, now, fields), "ticket.updated")
 
 
@@ -349,8 +351,9 @@ def ticket_customer_message(*, ticket, body, at=None, channel=None):
             raise ValidationError({"body": "The ticket is closed; a new message opens a follow-up ticket."})
         _record_customer_message(ticket, body, redacted, now, channel)
         ticket.last_customer_message_at = now
+        fields = ["last_customer_message_at"]
         if ticket.status in (Status.PENDING, Status.SOLVED, Status.ON_HOLD):
-            _change_status(ticket, Status.OPEN, None, now, "customer replied")
+            fields += _change_status(ticket, Status.OPEN, None, now, "customer replied")
         if ticket.assignee is not None:
             notification_create(
                 recipient=ticket.assignee,
@@ -360,7 +363,7 @@ def ticket_customer_message(*, ticket, body, at=None, channel=None):
                 text=f"{ticket.customer.name} replied on {ticket.reference}",
                 urgent=ticket.priority == Priority.URGENT,
             )
-        return _announce(_save(ticket, now, ["last_customer_message_at"]), "ticket.updated")
+        return _announce(_save(ticket, now, fields), "ticket.updated")
 
 
 def ticket_set_priority(*, ticket, priority, actor, at=None):

@@ -11,8 +11,9 @@ from collections import defaultdict
 
 from django.db import transaction
 
+from regions.cache import memoized
 from regions.models import Region, Rotation
-from regions.selectors import team_list, team_shifts
+from regions.selectors import team_shifts, team_with_shifts
 
 from .events import event_record
 from .models import EventKind, SlaPolicy, SlaSegment, SlaState, Status, Ticket
@@ -24,8 +25,9 @@ HORIZON = dt.timedelta(days=60)
 
 def policy_for(ticket):
     """The VIP policy of the ticket's priority for a VIP customer, else the general one."""
+    policies = memoized("sla_policies", lambda: list(SlaPolicy.objects.order_by("-vip", "pk")))
     vip_values = [False, True] if ticket.customer.vip else [False]
-    return SlaPolicy.objects.filter(priority=ticket.priority, vip__in=vip_values).order_by("-vip").first()
+    return next((p for p in policies if p.priority == ticket.priority and p.vip in vip_values), None)
 
 
 def segment_switch(*, ticket, at):
@@ -46,12 +48,14 @@ class Calendar:
     """SLA seconds between instants for each team, cached for one recompute."""
 
     def __init__(self):
-        self.around_the_clock = dict(Rotation.objects.values_list("tier", "around_the_clock"))
+        self.around_the_clock = memoized(
+            "around_the_clock", lambda: dict(Rotation.objects.values_list("tier", "around_the_clock"))
+        )
         self.teams = {}
 
     def _team(self, team_id):
         if team_id not in self.teams:
-            self.teams[team_id] = team_list().get(pk=team_id)
+            self.teams[team_id] = team_with_shifts(team_id)
         return self.teams[team_id]
 
     def _is_24x7(self, team):

@@ -15,9 +15,12 @@ import django
 django.setup()
 
 from django.db import connection  # noqa: E402  (after setup)
+from django.test.utils import override_settings  # noqa: E402
 
 from .engine import Engine  # noqa: E402
 from .report import report_build  # noqa: E402
+
+LOCAL_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "simulation"}}
 
 
 @contextmanager
@@ -43,7 +46,8 @@ def simulation_database():
 
 def main():
     spec = json.loads(sys.stdin.read())
-    with simulation_database():
+    # A cache of its own too: the installation's shared cache (CACHE_URL) holds the real configuration.
+    with override_settings(CACHES=LOCAL_CACHE), simulation_database():
         engine = Engine(
             spec["scenario"],
             seed=spec["seed"],

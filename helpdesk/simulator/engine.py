@@ -27,6 +27,7 @@ from django.test.utils import override_settings
 
 from handoff.selectors import bouncing_tickets, cold_tickets
 from handoff.services import handoff_failover, note_problem, run_due_handoffs, settings_for
+from regions.cache import request_memo
 from regions.models import (
     Agent,
     AgentLanguage,
@@ -245,7 +246,12 @@ class Engine:
     # ---- the run -------------------------------------------------------------------------------------------------
 
     def run(self):
-        with nothing_leaves() as suppressed, time_machine.travel(self.start, tick=False) as clock:
+        # The configuration is read once (request_memo) and again only after the run changes it (an outage).
+        with (
+            nothing_leaves() as suppressed,
+            time_machine.travel(self.start, tick=False) as clock,
+            request_memo(),
+        ):
             self.clock = clock
             self.setup()
             steps = int((self.end - self.start) / self.step)

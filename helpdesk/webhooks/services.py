@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from compliance.audit import audit_record
 from compliance.models import AuditAction
+from regions.cache import memoized
 
 from .addresses import BlockedAddress, opener, webhook_url_check
 from .models import DISABLE_AFTER, EVENTS, WebhookDelivery, WebhookSubscription
@@ -155,7 +156,8 @@ def webhook_event_emit(*, event, data, now=None):
         raise ValueError(f"unknown webhook event {event!r}")
     now = now or timezone.now()
     # A handful of subscriptions at most: filtering the JSON list in Python works on every database.
-    wanted = [s for s in WebhookSubscription.objects.filter(active=True) if s.wants(event)]
+    active = memoized("webhook_subscriptions", lambda: list(WebhookSubscription.objects.filter(active=True)))
+    wanted = [s for s in active if s.wants(event)]
     if not wanted:
         return []
     deliveries = []

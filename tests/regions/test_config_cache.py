@@ -8,8 +8,9 @@ from django.test.utils import CaptureQueriesContext
 
 from handoff.models import HandoffSettings
 from handoff.selectors import ticket_flags
+from regions.cache import request_memo
 from regions.models import RegionHoliday, ShiftDay
-from regions.selectors import request_memo, teams_for_pages, teams_with_shifts
+from regions.selectors import teams_for_pages, teams_with_shifts
 from tests.factories import TeamFactory, shift_pattern, ticket
 from tickets.services import ticket_move_to_team
 
