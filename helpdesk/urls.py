@@ -75,6 +75,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("integrations/", views.integrations, name="integrations"),
     path("simulations/", simulator_views.simulations, name="simulations"),
+    path("simulations/compare/", simulator_views.simulation_compare, name="simulation-compare"),
     path("simulations/<int:pk>/", simulator_views.simulation, name="simulation"),
     path(
         "tickets/<int:pk>/attachments/<int:attachment_pk>/",

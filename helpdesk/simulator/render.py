@@ -163,9 +163,13 @@ def report_context(report):
     return {"report": report, "charts": charts(report), "summary": summary(report)}
 
 
-def comparison_context(reports):
+def comparison_context(reports, names=None):
+    """The headline figures of REPORTS side by side, columns headed by NAMES (default: the scenarios' names), and
+    a chart of each run's cold-queue hours, the figure a follow-the-sun design exists to bring down."""
+    names = names or [r["scenario"]["name"] for r in reports]
     rows = [(label, [summary(r)[i][1] for r in reports]) for i, (label, _) in enumerate(summary(reports[0]))]
-    return {"names": [r["scenario"]["name"] for r in reports], "rows": rows}
+    cold = _hbars([(name, r["cold_queue"]["hours_total"]) for name, r in zip(names, reports, strict=True)], " h")
+    return {"names": names, "rows": rows, "cold": cold}
 
 
 def html_document(reports):

@@ -10,10 +10,11 @@ from compliance.models import Role
 
 from ..models import SimulationRun
 from .forms import SimulationForm
-from .render import report_context
+from .render import comparison_context, report_context
 from .services import simulation_start
 
 RUNS_LISTED = 50
+MAX_COMPARED = 4
 
 
 def _admin_only(request):
@@ -51,3 +52,34 @@ def simulation(request, pk):
         return response
     context = {"run": run, **(report_context(run.report) if run.report else {})}
     return render(request, "helpdesk/simulation.html", context)
+
+
+@never_cache
+@login_required
+@require_GET
+def simulation_compare(request):
+    """Finished runs (?run=ID, two to four, in the order given) side by side."""
+    _admin_only(request)
+    ids = list(dict.fromkeys(request.GET.getlist("run")))
+    if not all(i.isdigit() for i in ids):
+        raise Http404
+    found = SimulationRun.objects.select_related("started_by").in_bulk([int(i) for i in ids])
+    if len(found) != len(ids):
+        raise Http404
+    runs = [found[int(i)] for i in ids]
+    error = ""
+    if not 2 <= len(runs) <= MAX_COMPARED:
+        error = f"Pick two to {MAX_COMPARED} finished runs to compare; {len(runs)} picked."
+    elif unfinished := [run for run in runs if run.report is None]:
+        status = unfinished[0].get_status_display().lower()
+        error = f"Only finished runs have reports to compare; run {unfinished[0].pk} is {status}."
+    if error:
+        return render(request, "helpdesk/simulation_compare.html", {"error": error}, status=400)
+    reports = [run.report for run in runs]
+    traffic = {tuple(r["scenario"][k] for k in ("seed", "days", "start", "tickets_per_day")) for r in reports}
+    context = {
+        "runs": runs,
+        "comparison": comparison_context(reports, names=[f"{run.scenario_name} · #{run.pk}" for run in runs]),
+        "same_traffic": len(traffic) == 1,
+    }
+    return render(request, "helpdesk/simulation_compare.html", context)

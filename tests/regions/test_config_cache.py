@@ -1,4 +1,5 @@
-"""Pages read teams, shifts and handoff settings from the configuration cache; any change drops it at once."""
+"""Pages read teams, shifts and handoff settings from the configuration cache; any change drops it at once.
+Inside a request_memo() block configuration is read once, and a change made in the block empties its memo."""
 
 import datetime as dt
 
@@ -9,10 +10,14 @@ from django.test.utils import CaptureQueriesContext
 from handoff.models import HandoffSettings
 from handoff.selectors import ticket_flags
 from regions.cache import request_memo
-from regions.models import RegionHoliday, ShiftDay
-from regions.selectors import teams_for_pages, teams_with_shifts
-from tests.factories import TeamFactory, shift_pattern, ticket
+from regions.models import RegionHoliday, RegionStatus, Rotation, ShiftDay
+from regions.selectors import team_with_shifts, teams_for_pages, teams_with_shifts
+from regions.services import region_set_status
+from tests.factories import RegionFactory, TeamFactory, shift_pattern, ticket
+from tickets.models import SlaPolicy
+from tickets.routing import choose_team
 from tickets.services import ticket_move_to_team
+from tickets.sla import Calendar, policy_for
 
 pytestmark = pytest.mark.django_db
 
@@ -64,3 +69,41 @@ def test_ticket_flags_follow_a_changed_bounce_threshold_at_once():
     assert ticket_flags(t, now=MONDAY_NOON)["bouncing"] is False  # default threshold 3
     HandoffSettings.objects.create(team=team, bounce_threshold=2)
     assert ticket_flags(t, now=MONDAY_NOON)["bouncing"] is True
+
+
+def test_a_memo_block_reads_configuration_once_and_forgets_what_it_changes():
+    # given two tier-1 teams on shift, Manila preferred by nobody, Dublin first by name
+    dublin = TeamFactory(code="t1-dub")
+    manila = TeamFactory(code="t1-mnl", region=RegionFactory(code="mnl", name="Manila", time_zone="Asia/Manila"))
+    for team in (dublin, manila):
+        shift_pattern(team, "00:00-00:00")
+    with request_memo():
+        first, _ = choose_team(tier=1, at=MONDAY_NOON)
+        Calendar()
+        # then routing, the SLA calendar and notifications ask again without a query
+        with CaptureQueriesContext(connection) as again:
+            assert choose_team(tier=1, at=MONDAY_NOON)[0] == first
+            assert team_with_shifts(first.pk).region.status == RegionStatus.OPERATIONAL
+            Calendar().seconds(first.pk, MONDAY_NOON, MONDAY_NOON + dt.timedelta(hours=1))
+        assert [q["sql"] for q in again] == []
+
+        # when the block takes the chosen team's region down (a simulated outage)
+        region_set_status(region=first.region, status=RegionStatus.DOWN, reason="outage", actor=None)
+
+        # then the next decision in the same block sees it: the other team is chosen
+        other, why = choose_team(tier=1, at=MONDAY_NOON)
+        assert other != first and other in (dublin, manila), why
+        assert team_with_shifts(first.pk).region.status == RegionStatus.DOWN
+
+
+def test_a_memo_block_sees_changed_sla_policies_and_rotations():
+    t = ticket(priority="high")
+    with request_memo():
+        assert policy_for(t) is None
+        assert Calendar().around_the_clock == {}
+        policy = SlaPolicy.objects.create(
+            name="High", priority="high", first_response_minutes=60, next_response_minutes=60, resolution_minutes=600
+        )
+        Rotation.objects.create(tier=1, around_the_clock=False)
+        assert policy_for(t) == policy
+        assert Calendar().around_the_clock == {1: False}

@@ -33,6 +33,7 @@ def test_outsiders_get_404(client, role):
     assert client.get(URL).status_code == 404
     assert client.post(URL, {"builtin": "three-silos", "days": 1, "seed": 1}).status_code == 404
     assert client.get(reverse("simulation", args=[run.pk])).status_code == 404
+    assert client.get(reverse("simulation-compare"), {"run": [run.pk, run.pk]}).status_code == 404
     assert SimulationRun.objects.count() == 1
 
 
@@ -112,6 +113,56 @@ def test_a_finished_run_shows_its_report_with_charts(client, admin, small_run):
     assert client.get(reverse("simulation", args=[run.pk]), HTTP_HX_REQUEST="true")["HX-Refresh"] == "true"
 
 
+def finished(report, admin, seed=1):
+    return SimulationRun.objects.create(
+        scenario_name=report["scenario"]["name"], scenario={}, seed=seed, days=report["scenario"]["days"],
+        status="finished", progress=100, report=report, created_at="2026-03-02T00:00Z", started_by=admin,
+    )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_finished_runs_are_compared_side_by_side(client, admin, small_run):
+    # given the silos and follow-the-sun, run on the same traffic
+    silos, warm = finished(small_run("three-silos"), admin), finished(small_run("follow-the-sun"), admin)
+
+    # when the admin ticks both on the list and compares them
+    listing = client.get(URL).content.decode()
+    assert f'name="run" value="{silos.pk}"' in listing and f'name="run" value="{warm.pk}"' in listing
+    response = client.get(reverse("simulation-compare"), {"run": [silos.pk, warm.pk]})
+
+    # then one column per run, in the order picked, with each run's cold-queue hours in the table and the chart
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.index(f"three-silos · #{silos.pk}") < body.index(f"follow-the-sun · #{warm.pk}")
+    cold = [r.report["cold_queue"]["hours_total"] for r in (silos, warm)]
+    assert cold[0] > cold[1]  # the design under test: the warm handoff leaves fewer hours cold
+    row = body[body.index("Cold-queue hours, total") :].split("</tr>")[0]
+    assert [f'<td class="num">{c}</td>' in row for c in cold] == [True, True]
+    assert "Cold-queue hours of each scenario" in body and f"{cold[0]:g} h" in body
+    assert "differ in seed" not in body
+    # and runs on other traffic are compared too, with a warning
+    other = finished(small_run("three-silos", seed=2), admin, seed=2)
+    assert "differ in seed" in client.get(reverse("simulation-compare"), {"run": [silos.pk, other.pk]}).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_comparison_needs_two_to_four_finished_runs(client, admin, small_run):
+    done = [finished(small_run("three-silos"), admin) for _ in range(5)]
+    queued = SimulationRun.objects.create(
+        scenario_name="q", scenario={}, seed=1, days=1, created_at="2026-03-02T00:00Z"
+    )
+    compare = reverse("simulation-compare")
+    for ids, error in [
+        ([done[0].pk], "Pick two to 4 finished runs to compare; 1 picked."),
+        ([r.pk for r in done], "Pick two to 4 finished runs to compare; 5 picked."),
+        ([done[0].pk, queued.pk], f"Only finished runs have reports to compare; run {queued.pk} is queued."),
+    ]:
+        response = client.get(compare, {"run": ids})
+        assert response.status_code == 400 and error in response.content.decode()
+    assert client.get(compare, {"run": [done[0].pk, 999999]}).status_code == 404
+    assert client.get(compare, {"run": [done[0].pk, "x"]}).status_code == 404
+
+
 @pytest.fixture
 def worker_queue(settings):
     """A real `celery -A helpdesk worker` on a queue of its own, which the app's simulations are sent to."""
@@ -125,7 +176,7 @@ def worker_queue(settings):
 @pytest.mark.postgres
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
-def test_admin_runs_a_simulation_in_the_browser(live_server, page, check_page, worker_queue, tmp_path):
+def test_admin_runs_a_simulation_in_the_browser(live_server, page, check_page, worker_queue, tmp_path, small_run):
     # given an admin signed in, and a real worker for the simulation queue
     UserFactory(username="root", role="admin", time_zone="Europe/Dublin")
     page.goto(f"{live_server.url}/login/")
@@ -166,3 +217,18 @@ def test_admin_runs_a_simulation_in_the_browser(live_server, page, check_page, w
     # and the list shows it as finished
     page.get_by_role("link", name="All simulations").click()
     expect(page.get_by_role("row", name="follow-the-sun")).to_contain_text("Finished")
+
+    # when the silos and follow-the-sun have been run on the same traffic, and the admin ticks both and compares
+    silos, warm = finished(small_run("three-silos"), None), finished(small_run("follow-the-sun"), None)
+    page.reload()
+    page.get_by_label(f"Compare three-silos · #{silos.pk}").check()
+    page.get_by_label(f"Compare follow-the-sun · #{warm.pk}").check()
+    page.get_by_role("button", name="Compare the ticked runs").click()
+
+    # then both stand side by side, with the cold-queue chart
+    expect(page.get_by_role("heading", level=1)).to_have_text("Compare simulations")
+    cold = page.get_by_role("row", name="Cold-queue hours, total")
+    expect(cold).to_contain_text(str(silos.report["cold_queue"]["hours_total"]))
+    expect(cold).to_contain_text(str(warm.report["cold_queue"]["hours_total"]))
+    expect(page.get_by_role("img", name="Cold-queue hours of each scenario")).to_be_visible()
+    check_page(page, screenshot="simulation-compare")
