@@ -18,7 +18,18 @@ from regions.models import Region, Team, Tier
 
 from .collaboration import side_conversation_close, side_conversation_reply, side_conversation_start
 from .markdown import render_markdown
-from .models import MESSAGE_KINDS, Channel, Customer, EventKind, Priority, SideConversation, Status, Ticket, TicketEvent
+from .models import (
+    MESSAGE_KINDS,
+    STATUSES_AFTER_REPLY,
+    Channel,
+    Customer,
+    EventKind,
+    Priority,
+    SideConversation,
+    Status,
+    Ticket,
+    TicketEvent,
+)
 from .selectors import (
     QUEUE_VIEWS,
     side_conversation_get_for,
@@ -376,6 +387,13 @@ class TicketMessageInputSerializer(serializers.Serializer):
     internal = serializers.BooleanField(default=False, help_text="An internal note only agents see")
     urgent = serializers.BooleanField(
         default=False, help_text="Internal notes only: mentions of people off shift go to a lead on shift now"
+    )
+    status = serializers.ChoiceField(
+        choices=[s.value for s in STATUSES_AFTER_REPLY],
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Then set the ticket to this status in the same change (e.g. pending: waiting for the customer)",
     )
 
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from regions.models import Tier
 
-from .models import Channel, Priority, Status, Ticket
+from .models import STATUSES_AFTER_REPLY, Channel, Priority, Status, Ticket
 from .selectors import QUEUE_VIEWS
 
 TAG_PATTERN = re.compile(r"^[a-z0-9_-]{1,40}$")
@@ -104,6 +104,11 @@ class ReplyForm(forms.Form):
         error_messages={"required": "Write something before sending."},
     )
     kind = forms.ChoiceField(choices=KINDS, initial="reply")
+    status = forms.ChoiceField(
+        label="Then set status",
+        required=False,
+        choices=[("", "Keep the status")] + [(s.value, s.label) for s in STATUSES_AFTER_REPLY],
+    )
     urgent = forms.BooleanField(
         label="Urgent note",
         required=False,

@@ -56,6 +56,8 @@ class Status(models.TextChoices):
 
 
 OPEN_STATUSES = [Status.NEW, Status.OPEN, Status.PENDING, Status.ON_HOLD]
+# What a reply or note may set the ticket to in the same change (the composer's "Then set status").
+STATUSES_AFTER_REPLY = [Status.OPEN, Status.PENDING, Status.ON_HOLD, Status.SOLVED]
 
 # The one place status changes are allowed or refused.
 TRANSITIONS = {

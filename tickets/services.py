@@ -295,13 +295,15 @@ def _change_status(ticket, status, actor, now, reason=""):
     return ["status", "solved_at", "handoffs_since_progress"]
 
 
-def ticket_reply(*, ticket, body, actor, internal=False, urgent=False, at=None):
-    """A public reply to the customer, or an internal note only agents see.
+def ticket_reply(*, ticket, body, actor, internal=False, urgent=False, status=None, at=None):
+    """A public reply to the customer, or an internal note only agents see; with STATUS, the ticket is then set to
+    it in the same change ("send and set pending"), as ticket_set_status would.
 
     A note's @username and @team-code mentions are recorded and notify them (tickets.collaboration); an URGENT
     note's mentions of people off shift reach a lead on shift now.
     """
     now = at or timezone.now()
+    status = Status(status) if status else None
     body = body.strip()
     if not body:
         raise ValidationError({"body": "Write something before sending."})
@@ -335,7 +337,11 @@ def ticket_reply(*, ticket, body, actor, internal=False, urgent=False, at=None):
             fields += ["first_response_at", "last_public_reply_at", "handoffs_since_progress"]
             if ticket.status == Status.NEW:
                 fields += _change_status(ticket, Status.OPEN, actor, now, "first reply")
-        return _announce(_save(ticket, now, fields), "ticket.updated")
+        if status is not None and status != ticket.status:
+            ticket.check_transition(status)
+            fields += _change_status(ticket, status, actor, now)
+        ticket = _announce(_save(ticket, now, fields), "ticket.updated")
+        return _announce(ticket, "ticket.solved") if status == Status.SOLVED else ticket
 
 
 def ticket_customer_message(*, ticket, body, at=None, channel=None):

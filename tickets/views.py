@@ -271,6 +271,12 @@ def _ticket_write(request, pk, key, make_form, apply, success):
     return _ticket_page(request, ticket, bound={key: form}, status=400)
 
 
+def _reply_sent(form):
+    said = "Internal note added" if form.cleaned_data["kind"] == "note" else "Reply sent"
+    status = form.cleaned_data["status"]
+    return f"{said}; the ticket is now {Status(status).label.lower()}." if status else f"{said}."
+
+
 @workspace_view
 @require_POST
 def ticket_reply(request, pk):
@@ -281,6 +287,7 @@ def ticket_reply(request, pk):
             actor=request.user,
             internal=form.cleaned_data["kind"] == "note",
             urgent=form.cleaned_data["urgent"],
+            status=form.cleaned_data["status"] or None,
         )
 
     return _ticket_write(
@@ -289,7 +296,7 @@ def ticket_reply(request, pk):
         "reply",
         lambda t: ReplyForm(request.POST, prefix="reply"),
         apply,
-        lambda f: "Internal note added." if f.cleaned_data["kind"] == "note" else "Reply sent.",
+        _reply_sent,
     )
 
 

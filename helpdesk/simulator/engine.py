@@ -52,7 +52,6 @@ from tickets.services import (
     ticket_customer_message,
     ticket_reply,
     ticket_set_next_action,
-    ticket_set_status,
 )
 from tickets.sla import sla_check_due
 
@@ -383,14 +382,15 @@ class Engine:
 
     def _on_touch_end(self, at, payload):
         team_id, agent, ticket_id = payload
-        user, ticket = agent[0], Ticket(pk=ticket_id)
-        ticket_reply(ticket=ticket, body="Simulated reply: here is what we found.", actor=user, at=at)
-        if self.agent_rng.random() < self.scenario["agents"]["close_per_touch"]:
-            ticket_set_status(ticket=ticket, status=Status.SOLVED, actor=user, at=at)
+        # One reply, sent as solved or as pending the customer (the composer's "Then set status").
+        solved = self.agent_rng.random() < self.scenario["agents"]["close_per_touch"]
+        status = Status.SOLVED if solved else Status.PENDING
+        body = "Simulated reply: here is what we found."
+        ticket_reply(ticket=Ticket(pk=ticket_id), body=body, actor=agent[0], status=status, at=at)
+        if solved:
             self.tickets[ticket_id][2] = "solved"
             self.open_by_team[self.tickets[ticket_id][0]].discard(ticket_id)
         else:
-            ticket_set_status(ticket=ticket, status=Status.PENDING, actor=user, at=at)
             self.tickets[ticket_id][2] = "pending"
             later = at + dt.timedelta(minutes=draw(self.agent_rng, self.scenario["agents"]["customer_reply_minutes"]))
             self._push(later, "customer_reply", ticket_id)

@@ -400,6 +400,28 @@ def test_reply_and_note_then_read_messages_and_timeline(team, agent):
     assert status["data"] == {"from": "new", "to": "open"}
 
 
+def test_a_reply_can_set_the_status_in_the_same_change(team, agent):
+    # given
+    t = ticket()
+    client = client_for(agent)
+    url = f"/api/v1/tickets/{t.id}/messages/"
+
+    # when
+    sent = client.post(url, {"body": "Please send a screenshot", "status": "pending"}, format="json")
+    bad = client.post(url, {"body": "Hello", "status": "new"}, format="json")
+    refused = client.post(url, {"body": "Hello", "status": "pending"}, format="json")
+
+    # then
+    assert sent.status_code == 201 and sent.json()["kind"] == "reply"
+    assert client.get(f"/api/v1/tickets/{t.id}/").json()["status"] == "pending"
+    assert bad.status_code == 400 and list(bad.json()["error"]["fields"]) == ["status"]
+    assert refused.status_code == 201  # already pending: nothing to change
+    ticket_set_status(ticket=t, status="solved", actor=agent)
+    later = client.post(url, {"body": "One more", "status": "pending"}, format="json")
+    assert later.status_code == 400
+    assert later.json()["error"]["fields"] == {"status": ["A solved ticket cannot become pending customer."]}
+
+
 def test_empty_reply_and_reply_on_a_closed_ticket_are_400(team, agent):
     # given
     t = ticket()

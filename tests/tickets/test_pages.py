@@ -409,6 +409,29 @@ def test_reply_and_internal_note_go_on_the_timeline(client, dublin, aoife):
     assert "Internal note" in page and 'class="event message kind-note"' in page
 
 
+def test_a_reply_is_sent_and_the_status_set_in_one_go(client, dublin, aoife):
+    t = mine(aoife)
+    client.force_login(aoife)
+    # when she sends a reply with "Then set status: Pending"
+    url = reverse("ticket-reply", args=[t.pk])
+    response = client.post(
+        url, {"reply-body": "Please send a screenshot", "reply-kind": "reply", "reply-status": "pending"}
+    )
+    # then the reply is sent and the ticket waits for the customer
+    assert response["Location"] == reverse("ticket", args=[t.pk])
+    t.refresh_from_db()
+    assert t.status == "pending" and t.events.filter(kind=EventKind.REPLY).count() == 1
+    page = client.get(reverse("ticket", args=[t.pk])).content.decode()
+    assert "Reply sent; the ticket is now pending customer." in page and 'name="reply-status"' in page
+    # and a status it cannot take (pending → new is not offered; closed → anything is refused) keeps the text
+    bad = client.post(url, {"reply-body": "Keep me", "reply-kind": "reply", "reply-status": "new"})
+    assert bad.status_code == 400 and "Keep me" in bad.content.decode()
+    t.status = "closed"
+    t.save(update_fields=["status"])
+    closed = client.post(url, {"reply-body": "Still here", "reply-kind": "reply", "reply-status": "solved"})
+    assert closed.status_code == 400 and "Still here" in closed.content.decode()
+
+
 def test_next_action_is_set_in_the_viewers_zone_and_cleared(client, dublin):
     # given an agent in Manila (UTC+8)
     maria = agent_of(dublin, "maria", "Maria", "Santos", time_zone="Asia/Manila")

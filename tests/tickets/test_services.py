@@ -82,6 +82,41 @@ def test_empty_reply_is_refused_and_writes_nothing(team, agent):
     assert t.events.count() == before
 
 
+def test_a_reply_sent_as_pending_or_solved_is_one_change(team, agent, django_capture_on_commit_callbacks):
+    # when the agent answers a new ticket and sends it as pending, in one change
+    t = ticket()
+    with django_capture_on_commit_callbacks() as callbacks:
+        t = ticket_reply(ticket=t, body="Please send a screenshot", actor=agent, status="pending")
+
+    # then it is answered, opened by the reply and pending the customer, its SLA clock paused; after commit the
+    # reply is emailed and one "updated" event is announced
+    assert (t.status, t.sla_state) == ("pending", "paused") and t.first_response_at is not None
+    assert kinds(t)[-3:] == ["reply", "status", "status"]
+    assert list(t.events.filter(kind="status").values_list("summary", flat=True)) == [
+        "New → Open (first reply)",
+        "Open → Pending customer",
+    ]
+    assert len(callbacks) == 2
+    assert t.sla_segments.order_by("-started_at", "-id").first().paused is True
+
+    # and a reply sent as solved solves it (announced as solved as well)
+    with django_capture_on_commit_callbacks() as callbacks:
+        t = ticket_reply(ticket=t, body="Fixed, closing", actor=agent, status="solved")
+    assert t.status == "solved" and t.solved_at is not None and len(callbacks) == 3
+
+    # a note can set the status too; a status the ticket cannot take is refused and writes nothing
+    t = ticket_reply(ticket=t, body="Reopening to check", actor=agent, internal=True, status="open")
+    assert t.status == "open"
+    closed = ticket_set_status(ticket=ticket(), status="closed", actor=agent)
+    with pytest.raises(ValidationError):
+        ticket_reply(ticket=closed, body="Too late", actor=agent, status="pending")
+    solved = ticket_reply(ticket=ticket(), body="Done", actor=agent, status="solved")
+    before = solved.events.count()
+    with pytest.raises(ValidationError, match="cannot become pending"):
+        ticket_reply(ticket=solved, body="One more thing", actor=agent, status="pending")
+    assert solved.events.count() == before and Ticket.objects.get(pk=solved.pk).status == "solved"
+
+
 def test_customer_reply_reopens_pending_and_solved(team, agent):
     t = ticket()
     t = ticket_set_status(ticket=t, status="pending", actor=agent)
