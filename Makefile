@@ -38,6 +38,7 @@ test: lint
 bench: install
 	$(PY) bench/scale.py $(BENCH_ARGS)
 	$(PY) bench/handoff.py
+	$(PY) bench/simulator.py
 
 clean:
 	rm -rf var

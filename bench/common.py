@@ -46,12 +46,15 @@ def setup_django(url, *, migrate=True):
 def machine():
     from django.db import connection
 
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        postgres = cursor.fetchone()[0].split()[0]
+    if connection.vendor == "sqlite":
+        database = f"SQLite {connection.Database.sqlite_version}"
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            database = f"PostgreSQL {cursor.fetchone()[0].split()[0]}"
     return (
         f"Measured {dt.date.today():%Y-%m-%d} on this machine ({os.cpu_count()} cores, {platform.machine()}), "
-        f"PostgreSQL {postgres}, Python {sys.version.split()[0]}."
+        f"{database}, Python {sys.version.split()[0]}."
     )
 
 
