@@ -1,10 +1,10 @@
 """Benchmark: the follow-the-sun simulator at 2,000 tickets a day for 30 days (docs/simulator.md, Performance).
 
-    .venv/bin/python bench/simulator.py [--days 30] [--scenario bench/simulator-2000.yaml] [--database-url URL]
+    .venv/bin/python bench/simulator.py [--days 30] [--scenario bench/simulator-2000.yaml]
 
-Runs the scenario as `manage.py simulate` does (a child process with a database of its own; in-memory SQLite
-unless --database-url names a PostgreSQL server), prints the wall time at every tenth of the run, the tickets,
-the time per ticket and the child's peak memory, and records them in docs/performance.md.
+Runs the scenario as `manage.py simulate` does (a child process with an in-memory database of its own), prints the
+wall time at every tenth of the run, the tickets, the time per ticket and the child's peak memory, and records them
+in docs/performance.md.
 """
 
 import argparse
@@ -25,10 +25,9 @@ def main():
     parser.add_argument("--days", type=int, default=30)
     parser.add_argument("--scenario", default=str(ROOT / "bench" / "simulator-2000.yaml"))
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--database-url", default="sqlite:///:memory:")
     parser.add_argument("--no-record", action="store_true", help="print only; leave docs/performance.md alone")
     args = parser.parse_args()
-    setup_django(args.database_url, migrate=False)
+    setup_django("sqlite:///:memory:", migrate=False)  # this process only waits; the child has its own database
 
     from helpdesk.simulator.runner import simulate
     from helpdesk.simulator.scenario import scenario_load, scenario_read
@@ -49,7 +48,7 @@ def main():
     verdict = "met" if args.days >= 30 and seconds < TARGET_SECONDS else "not met"
     lines = [
         f"scenario: {scenario['name']} ({Path(args.scenario).name}), {args.days} days, seed {args.seed}, "
-        f"database: {'in-memory SQLite' if args.database_url.startswith('sqlite') else 'PostgreSQL'}",
+        "database: in-memory SQLite",
         f"tickets created: {tickets:,}; solved by the end: {report['tickets']['solved']:,}",
         f"wall time: {seconds:.0f} s ({seconds / 60:.1f} min), {1000 * seconds / tickets:.1f} ms per ticket "
         f"(every reply, status, Next Action, handoff and SLA check included)",

@@ -1,16 +1,23 @@
 """The simulation's own process: `python -m helpdesk.simulator.child`, fed a JSON spec on stdin by runner.simulate.
 
-It creates `<database>_sim_<pid>` on PostgreSQL (an in-memory database on SQLite), migrates it, runs the scenario,
-writes the report to the spec's output file and drops the database. Progress goes to stderr as `progress <percent>`.
+It runs the scenario in an in-memory SQLite database of its own, whatever database the installation uses, and writes
+the report to the spec's output file. Progress goes to stderr as `progress <percent>`.
+
+In memory because a simulation shares nothing with the installation and needs no durability: nothing is created on
+the database server (no CREATE DATABASE right needed, nothing left behind if the process is killed), and the same
+run is about 2.4 times as fast as in a PostgreSQL database of its own (day 1 of bench/simulator-2000.yaml: 45 s
+against 108 s, with byte-identical reports).
 """
 
 import json
 import os
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
-import django
+os.environ["DATABASE_URL"] = "sqlite:///:memory:"
+os.environ.pop("DATABASE_REPLICA_URL", None)
+
+import django  # noqa: E402
 
 django.setup()
 
@@ -20,34 +27,22 @@ from django.test.utils import override_settings  # noqa: E402
 from .engine import Engine  # noqa: E402
 from .report import report_build  # noqa: E402
 
+# A cache of its own too: the installation's shared cache (CACHE_URL) holds the real configuration.
 LOCAL_CACHE = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "simulation"}}
 
 
-@contextmanager
 def simulation_database():
-    """Point this process's default connection at a new, migrated database; drop it afterwards."""
-    postgres = connection.vendor == "postgresql"
-    test = connection.settings_dict["TEST"]
-    test["NAME"] = f"{connection.settings_dict['NAME']}_sim_{os.getpid()}" if postgres else None
-    # Tables straight from the models, as Django's test runner does with MIGRATE False: seconds instead of a
-    # replay of every migration. Only what migrations add besides tables is missing (the audit log's trigger,
-    # knowledge search indexes), none of which a simulation uses.
-    test["MIGRATE"] = False
-    original = connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
-    try:
-        if postgres:
-            with connection.cursor() as cursor:
-                # A throwaway database needs no durability: commits stop waiting for the disk.
-                cursor.execute("SET synchronous_commit TO OFF")
-        yield
-    finally:
-        connection.creation.destroy_test_db(original, verbosity=0)
+    """Create this process's in-memory database, tables straight from the models as Django's test runner does with
+    MIGRATE False: a second instead of a replay of every migration. Only what migrations add besides tables is
+    missing (the audit log's trigger, knowledge search indexes), none of which a simulation uses."""
+    connection.settings_dict["TEST"].update(NAME=None, MIGRATE=False)
+    connection.creation.create_test_db(verbosity=0, autoclobber=True, serialize=False)
 
 
 def main():
     spec = json.loads(sys.stdin.read())
-    # A cache of its own too: the installation's shared cache (CACHE_URL) holds the real configuration.
-    with override_settings(CACHES=LOCAL_CACHE), simulation_database():
+    simulation_database()
+    with override_settings(CACHES=LOCAL_CACHE):
         engine = Engine(
             spec["scenario"],
             seed=spec["seed"],

@@ -23,12 +23,8 @@ def small(name, **kwargs):
     return scenario_load(small_text(name, **kwargs))
 
 
-def simulate_in_memory(scenario, seed):
-    """simulate() with the child process on an in-memory SQLite database: the engine's behaviour does not depend on
-    the database, and this is the quickest (test_command.py covers a run on PostgreSQL)."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DATABASE_URL", "sqlite:///:memory:")
-        return simulate(scenario, seed=seed, days=DAYS)
+def simulate_small(scenario, seed):
+    return simulate(scenario, seed=seed, days=DAYS)
 
 
 @pytest.fixture(scope="session")
@@ -38,7 +34,7 @@ def small_run():
 
     def run(name, seed=1):
         if (name, seed) not in reports:
-            reports[name, seed] = simulate_in_memory(small(name), seed=seed)
+            reports[name, seed] = simulate_small(small(name), seed=seed)
         return reports[name, seed]
 
     return run

@@ -95,7 +95,8 @@ def test_a_run_writes_its_reports_and_leaves_the_configured_database_alone(tmp_p
         "--html", str(tmp_path / "r.html"),
     )  # fmt: skip
 
-    # then the configured database is exactly as it was, and the simulation's own database is gone
+    # then the configured database is exactly as it was, and no database was made on the server (the run was in
+    # memory)
     assert _snapshot() == before
     assert _simulation_databases() == []
     # and the reports are there: JSON with the figures, HTML with charts and no script

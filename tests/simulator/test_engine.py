@@ -6,13 +6,13 @@ import yaml
 
 from helpdesk.simulator.scenario import scenario_load
 
-from .conftest import simulate_in_memory, small, small_text
+from .conftest import simulate_small, small, small_text
 
 
 def test_the_same_seed_gives_the_same_report_and_another_seed_another(small_run):
     # given the same scenario run twice with seed 1 (the cache is bypassed for the second run)
     first = small_run("follow-the-sun", seed=1)
-    again = simulate_in_memory(small("follow-the-sun"), seed=1)
+    again = simulate_small(small("follow-the-sun"), seed=1)
 
     # then the reports are identical, byte for byte, and seed 2 gives another
     assert json.dumps(first, sort_keys=True) == json.dumps(again, sort_keys=True)
@@ -68,7 +68,7 @@ def test_a_surge_and_a_holiday_change_the_run(small_run):
     baseline = small_run("follow-the-sun")
 
     # when it runs
-    report = simulate_in_memory(scenario_load(yaml.safe_dump(data)), seed=1)
+    report = simulate_small(scenario_load(yaml.safe_dump(data)), seed=1)
 
     # then about three times the tickets arrive, and the uncovered holiday shift adds cold-queue time
     assert 2 * baseline["tickets"]["created"] < report["tickets"]["created"] < 4 * baseline["tickets"]["created"]
