@@ -23,7 +23,7 @@ from regions.models import Agent, Team
 from regions.selectors import team_list, team_on_shift
 
 from .events import event_record, person_name
-from .models import EventKind, Mention, Notification, SideConversation, Status
+from .models import EventKind, Mention, Notification, SideConversation, Status, Ticket
 from .notifications import leads_on_shift, notification_create, text_for
 from .selectors import ticket_scope
 
@@ -158,6 +158,8 @@ def mentions_record(*, ticket, event, mentioned, actor, urgent, now):
 
 
 def _side_event(conversation, *, action, actor, body, now, summary):
+    # The ticket changed: the sync API and the cold-ticket detector see the conversation as activity on it.
+    Ticket.objects.filter(pk=conversation.ticket_id).update(updated_at=now)
     return event_record(
         ticket=conversation.ticket,
         kind=EventKind.SIDE_CONVERSATION,

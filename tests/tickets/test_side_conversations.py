@@ -4,6 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
 
 from handoff.services import briefing_content, handoff_run
 from tests.factories import UserFactory, ticket
@@ -315,3 +316,22 @@ def test_ticket_page_and_live_fragment_queries_do_not_grow_with_side_conversatio
         assert fragment.content.decode().count('hx-swap-oob="true"') == 1 + conversations  # the timeline, each thread
         counts.append((len(page), len(live)))
     assert counts[0] == counts[1], counts  # the budget itself: tests/helpdesk/test_query_counts.py
+
+
+def test_a_side_conversation_is_a_change_the_sync_api_reports(collab, manila_ticket):
+    # given an integration that has synced the ticket
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=collab['maria']).key}")
+    synced = client.get("/api/v1/tickets/sync/").json()
+    assert [row["id"] for row in synced["results"]] == [manila_ticket.pk]
+
+    # when Maria asks Kraków and Kasia answers later
+    conversation = ask_krakow(collab, manila_ticket, at=MANILA_NIGHT + dt.timedelta(minutes=5))
+    side_conversation_reply(conversation=conversation, body="Timeouts.", actor=collab["kasia"], at=KRAKOW_START)
+
+    # then the next sync from where it stopped brings the ticket again, changed when Kasia answered
+    keyset = {k: v for k, v in synced["next"].items() if v is not None}
+    again = client.get("/api/v1/tickets/sync/", keyset).json()
+    assert [row["id"] for row in again["results"]] == [manila_ticket.pk]
+    manila_ticket.refresh_from_db()
+    assert manila_ticket.updated_at == KRAKOW_START
