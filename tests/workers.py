@@ -11,17 +11,18 @@ from django.db import connection
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def worker_start(prefix="test"):
-    """(process, queue): a solo worker consuming a new queue named PREFIX-<random> only; its output is kept."""
+def worker_start(prefix="test", queue=None):
+    """(process, queue): a solo worker consuming QUEUE only (default: a new queue named PREFIX-<random>); its
+    output is kept."""
     db = connection.settings_dict
-    queue = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    queue = queue or f"{prefix}-{uuid.uuid4().hex[:8]}"
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "helpdesk.settings.test",
         "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
     }
     process = subprocess.Popen(  # noqa: S603 - fixed arguments
-        [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--pool=solo", "-Q", queue]
+        [sys.executable, "-m", "celery", "-A", "helpdesk", "worker", "--pool=solo", "-Q", queue, "-n", f"{queue}@%h"]
         + ["--without-gossip", "--without-mingle", "--loglevel=WARNING"],
         cwd=ROOT,
         env=env,

@@ -5,15 +5,10 @@ Real Celery workers on Redis, one per queue as in docker-compose.yml, writing to
 
 import datetime as dt
 import http.server
-import os
-import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from handoff.models import HandoffRun
@@ -22,11 +17,11 @@ from helpdesk.celery import app
 from helpdesk.webhooks.models import WebhookDelivery, WebhookSubscription
 from helpdesk.webhooks.tasks import webhook_deliver_task
 from tests.factories import ticket
+from tests.workers import worker_start, worker_stop
 from tickets.services import ticket_move_to_team, ticket_set_next_action
 
 from .conftest import BOUNDARY
 
-ROOT = Path(__file__).resolve().parents[2]
 BACKLOG = 10_000
 
 
@@ -80,42 +75,10 @@ def slow_receiver():
 def workers():
     """One solo worker on the webhooks queue and one on the handoff queue, as the compose services run them."""
     _purge("webhooks", "handoff")
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "helpdesk.settings.test",
-        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-    }
-    processes = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "helpdesk",
-                "worker",
-                "--pool=solo",
-                "-Q",
-                queue,
-                "-n",
-                f"{queue}@%h",
-            ]
-            + ["--without-gossip", "--without-mingle", "--loglevel=WARNING"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for queue in ("webhooks", "handoff")
-    ]
+    processes = [worker_start(queue=queue)[0] for queue in ("webhooks", "handoff")]
     yield
     for process in processes:
-        process.terminate()
-    for process in processes:
-        output, _ = process.communicate(timeout=60)
-        assert "Traceback" not in output, output
+        worker_stop(process)
     _purge("webhooks", "handoff")
 
 
