@@ -76,6 +76,15 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _same_fake_data(request):
+    """Factories draw names from Faker: seed it per test, so a test sees the same people whichever worker runs it,
+    in whatever order."""
+    import factory.random
+
+    factory.random.reseed_random(request.node.nodeid)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_FLAGS}

@@ -53,7 +53,11 @@ def collab():
         "aoife": agent("aoife", "Aoife", "Byrne", "t1-dub"),
         "lupe": agent("lupe", "Lupe", "Ramírez", "t3-mex"),
     }
-    for username, team in (("ola", "t3-krk"), ("diego", "t3-mex"), ("lead.mnl", "t1-mnl")):
-        people[username] = UserFactory(username=username, first_name=username.title(), role="lead")
+    for username, last, team in (
+        ("ola", "Wiśniewska", "t3-krk"),
+        ("diego", "Cruz", "t3-mex"),
+        ("lead.mnl", "Reyes", "t1-mnl"),
+    ):
+        people[username] = UserFactory(username=username, first_name=username.title(), last_name=last, role="lead")
         teams[team].leads.add(people[username])
     return {"teams": teams, "regions": regions, **people}
