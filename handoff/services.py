@@ -17,8 +17,17 @@ from django.utils import timezone
 
 from compliance.models import Role
 from compliance.selectors import residency_forbidden_pairs
-from regions.models import RegionStatus, Rotation, Team, residency_zone_for
-from regions.selectors import rotation_teams, team_list, team_next_boundary, team_on_shift, team_shifts
+from regions.models import RegionStatus, Rotation, residency_zone_for
+from regions.selectors import (
+    rotating_teams,
+    rotation_get,
+    rotation_teams,
+    team_list,
+    team_next_boundary,
+    team_on_shift,
+    team_shifts,
+    team_with_shifts,
+)
 from tickets.events import events_record_bulk
 from tickets.models import OPEN_STATUSES, EventKind, Notification, SideConversation, Ticket
 from tickets.notifications import notice_create
@@ -66,7 +75,7 @@ def tickets_lacking_note(tickets, rule):
 
 
 def _overlap(tier):
-    rotation = Rotation.objects.filter(tier=tier).first()
+    rotation = rotation_get(tier)
     return dt.timedelta(minutes=rotation.min_overlap_minutes if rotation else 60)
 
 
@@ -268,7 +277,7 @@ def handoff_run(*, team, boundary_at, now=None, batch_size=BATCH_SIZE):
     )
     if run.finished_at:
         return run
-    arriving, why = arriving_team_for(team_list().get(pk=team.pk), boundary_at)
+    arriving, why = arriving_team_for(team_with_shifts(team.pk), boundary_at)
     if arriving is None:
         HandoffRun.objects.filter(pk=run.pk).update(note=why[:300])
         run.note = why[:300]
@@ -371,8 +380,8 @@ def handoff_retry_blocked(*, now, batch_size=BATCH_SIZE):
             ]
             if not ready:
                 continue
-            arriving, _ = arriving_team_for(team_list().get(pk=run.team_id), now)
-            if arriving is None or team_on_shift(team_list().get(pk=run.team_id), now):
+            arriving, _ = arriving_team_for(team_with_shifts(run.team_id), now)
+            if arriving is None or team_on_shift(team_with_shifts(run.team_id), now):
                 continue  # nobody to take it, or the departing team is back on shift and keeps it
             locked = set(
                 Ticket.objects.select_for_update()
@@ -403,9 +412,8 @@ def handoff_retry_blocked(*, now, batch_size=BATCH_SIZE):
 
 def due_boundaries(*, now):
     """[(team, shift end)] within the look-back that have no finished run: what the scheduler must do."""
-    rotating = Team.objects.filter(rotation_steps__isnull=False).values_list("pk", flat=True)
     due = []
-    for team in team_list().filter(pk__in=rotating):
+    for team in rotating_teams():
         ends = [end for _, end in team_shifts(team, now - LOOKBACK, now) if now - LOOKBACK < end <= now]
         done = set(
             HandoffRun.objects.filter(
@@ -489,8 +497,7 @@ def briefing_prepare(*, team, boundary_at, now):
 def briefings_prepare_due(*, now):
     """Prepare the briefing of every boundary that falls within its overlap from NOW (once each)."""
     prepared = []
-    rotating = Team.objects.filter(rotation_steps__isnull=False).values_list("pk", flat=True)
-    for team in team_list().filter(pk__in=rotating):
+    for team in rotating_teams():
         boundary = team_next_boundary(team, now)
         if not boundary or boundary[1] != "end" or boundary[0] - _overlap(team.tier) > now:
             continue

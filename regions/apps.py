@@ -8,6 +8,7 @@ class RegionsConfig(AppConfig):
         from .cache import config_drop_on_change, memo_drop_on_change
         from .models import (
             Agent,
+            AgentLanguage,
             Region,
             RegionHoliday,
             Rotation,
@@ -21,4 +22,4 @@ class RegionsConfig(AppConfig):
         from .selectors import TEAMS_CACHE_KEY
 
         config_drop_on_change(TEAMS_CACHE_KEY, Region, RegionHoliday, Vendor, Team, Agent, ShiftPattern, ShiftDay)
-        memo_drop_on_change(Rotation, RotationStep, SourcingRule)
+        memo_drop_on_change(Rotation, RotationStep, SourcingRule, AgentLanguage)

@@ -3,9 +3,8 @@
 import datetime as dt
 from dataclasses import dataclass, field
 
-from .cache import memoized
-from .models import Rotation, StaffingTarget, VolumeForecast
-from .selectors import DAY, team_shifts, teams_with_shifts
+from .models import StaffingTarget, VolumeForecast
+from .selectors import DAY, rotation_get, team_shifts, teams_with_shifts
 from .staffing import required_agents
 
 HOUR = dt.timedelta(hours=1)
@@ -28,7 +27,7 @@ def _tier_shifts(tier, start, end):
 
 def _rotation_rules(tier):
     """(minimum overlap in minutes, whether hours without a team are gaps) for TIER."""
-    rotation = memoized(("rotation", tier), lambda: Rotation.objects.filter(tier=tier).first())
+    rotation = rotation_get(tier)
     if rotation is None:
         return DEFAULT_MIN_OVERLAP, True
     return rotation.min_overlap_minutes, rotation.around_the_clock

@@ -5,7 +5,7 @@ import datetime as dt
 from django.db.models import Count, Prefetch
 
 from .cache import config_cached, memo_active, memoized
-from .models import Agent, Region, RegionStatus, RotationStep, ShiftPattern, SourcingRule, Team
+from .models import Agent, Region, RegionStatus, Rotation, RotationStep, ShiftPattern, SourcingRule, Team
 
 DAY = dt.timedelta(days=1)
 
@@ -129,6 +129,17 @@ def team_next_boundary(team, after, horizon_days=14):
     return min((b for b in boundaries if b[0] > after), default=None)
 
 
+def rotation_get(tier):
+    """TIER's follow-the-sun rotation, or None (read once inside a request_memo() block)."""
+    return memoized(("rotation", tier), lambda: Rotation.objects.filter(tier=tier).first())
+
+
+def rotating_teams():
+    """The teams of every rotation, with their shifts (read once inside a request_memo() block)."""
+    rotating = memoized("rotating_team_ids", lambda: set(RotationStep.objects.values_list("team_id", flat=True)))
+    return [team for team in teams_with_shifts() if team.pk in rotating]
+
+
 def rotation_teams(tier):
     steps = RotationStep.objects.filter(rotation__tier=tier).order_by("position").values_list("team_id", flat=True)
     order = list(steps)
@@ -153,5 +164,9 @@ def rotation_next_team(*, tier, after_team, at):
 
 def sourcing_regions(tier):
     """Regions preferred for TIER, most preferred first."""
-    rules = SourcingRule.objects.filter(tier=tier).select_related("region").order_by("preference")
-    return memoized(("sourcing", tier), lambda: [rule.region for rule in rules])
+
+    def load():
+        rules = SourcingRule.objects.filter(tier=tier).select_related("region").order_by("preference")
+        return [rule.region for rule in rules]
+
+    return memoized(("sourcing", tier), load)

@@ -3,6 +3,8 @@
 from django.db import connection
 from django.utils import timezone
 
+from helpdesk.rows import row_insert
+
 from .models import Ticket, TicketEvent
 
 
@@ -12,14 +14,16 @@ def person_name(user):
 
 
 def event_record(*, ticket, kind, actor=None, summary="", body="", data=None, at=None):
-    return TicketEvent.objects.create(
-        ticket=ticket,
-        kind=kind,
-        actor=actor,
-        summary=summary[:300],
-        body=body,
-        data=data or {},
-        created_at=at or timezone.now(),
+    return row_insert(
+        TicketEvent(
+            ticket=ticket,
+            kind=kind,
+            actor=actor,
+            summary=summary[:300],
+            body=body,
+            data=data or {},
+            created_at=at or timezone.now(),
+        )
     )
 
 

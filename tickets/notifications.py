@@ -5,6 +5,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 
 from compliance.masking import CUSTOMER_FIELDS, mask, viewer_for
+from helpdesk.rows import row_insert
 from regions.cache import memoized
 from regions.models import Team
 from regions.selectors import team_next_boundary, team_on_shift, team_with_shifts
@@ -14,7 +15,7 @@ from .models import Notification
 
 def _delivery_time(user, now):
     """NOW if USER is on shift (or has no shift pattern); else when their team's next shift starts."""
-    agent = getattr(user, "agent", None)
+    agent = memoized(("agent", user.pk), lambda: getattr(user, "agent", None))
     if agent is None:
         return now
     team = team_with_shifts(agent.team_id)
@@ -67,14 +68,16 @@ def notification_create(*, recipient, ticket, kind, text, now, urgent=False, lea
         recipients = [(lead, now) for lead in leads] or recipients
     for user, at in recipients:
         said = text if user == recipient else f"Urgent, {recipient.get_full_name()} is off shift: {text}"
-        Notification.objects.create(
-            recipient=user,
-            ticket=ticket,
-            kind=kind,
-            text=text_for(user, ticket, said)[:300],
-            urgent=urgent,
-            created_at=now,
-            deliver_at=at,
+        row_insert(
+            Notification(
+                recipient=user,
+                ticket=ticket,
+                kind=kind,
+                text=text_for(user, ticket, said)[:300],
+                urgent=urgent,
+                created_at=now,
+                deliver_at=at,
+            )
         )
 
 

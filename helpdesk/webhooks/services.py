@@ -149,7 +149,10 @@ def webhook_subscription_delete(*, subscription, actor):
 
 
 def webhook_event_emit(*, event, data, now=None):
-    """Log one delivery per active subscription that wants EVENT and send each after the transaction commits."""
+    """Log one delivery per active subscription that wants EVENT and send each after the transaction commits.
+
+    DATA may be a function giving it: a payload that reads related rows is then built only when someone wants it.
+    """
     from .tasks import webhook_deliver_task
 
     if event not in EVENTS:
@@ -160,6 +163,7 @@ def webhook_event_emit(*, event, data, now=None):
     wanted = [s for s in active if s.wants(event)]
     if not wanted:
         return []
+    data = data() if callable(data) else data
     deliveries = []
     with transaction.atomic():
         for subscription in wanted:

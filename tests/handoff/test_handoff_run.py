@@ -6,9 +6,11 @@ from django.core.management import call_command
 from compliance.models import ResidencyRestriction
 from handoff.models import Handoff, HandoffRun, HandoffSettings, NoteRule
 from handoff.services import due_boundaries, handoff_retry_blocked, handoff_run, run_due_handoffs
-from tests.factories import CustomerFactory, ticket
+from regions.models import AgentLanguage
+from tests.factories import AgentFactory, CustomerFactory, ticket
 from tickets.models import Notification, Ticket
 from tickets.services import (
+    ticket_assign,
     ticket_customer_message,
     ticket_move_to_team,
     ticket_set_next_action,
@@ -124,3 +126,38 @@ def test_scheduler_catches_up_missed_boundaries(sun, dublin_agent):
     run_due_handoffs(now=later)
     assert HandoffRun.objects.get(team=sun["dub"], boundary_at=BOUNDARY).moved == 1
     assert ("t1-dub", BOUNDARY) not in {(t.code, e) for t, e in due_boundaries(now=later)}
+
+
+def test_the_arriving_team_takes_the_tickets_by_language_and_load_under_capacity(sun, dublin_agent):
+    # given four Dublin tickets with their notes (three in English, one in Spanish), created before anyone in
+    # Mexico City could be given them on arrival
+    english = [dublin_ticket(sun, dublin_agent, note="Call back") for _ in range(3)]
+    spanish = dublin_ticket(sun, dublin_agent, note="Llamar", customer=CustomerFactory(language="es"))
+    last = dublin_ticket(sun, dublin_agent, note="Call back")
+    # and Mexico City's agents: ana already holds one open ticket of two, bea none of two, cruz speaks only
+    # Spanish, dan speaks English but is away
+    ana, bea, cruz, dan = (
+        mexico_agent(sun, "ana", "en", "native", capacity=2),
+        mexico_agent(sun, "bea", "en", "C1", capacity=2),
+        mexico_agent(sun, "cruz", "es", "native"),
+        mexico_agent(sun, "dan", "en", "native", presence="away"),
+    )
+    ticket_assign(ticket=ticket(at=BEFORE), assignee=ana, actor=None, at=BEFORE)
+
+    # when Dublin's shift ends
+    run = handoff_run(team=sun["dub"], boundary_at=BOUNDARY, now=BOUNDARY)
+
+    # then the least loaded English speaker takes each English ticket (ties to the first by username) until both
+    # are full, the Spanish one goes to cruz, and the fifth waits in the team queue
+    assert run.moved == 5
+    assignees = [Ticket.objects.get(pk=t.pk).assignee for t in (*english, spanish, last)]
+    assert assignees == [bea, ana, bea, cruz, None]
+    assert dan not in assignees
+
+
+def mexico_agent(sun, username, language, level, **kwargs):
+    agent = AgentFactory(
+        team=sun["mex"], user__username=username, presence=kwargs.pop("presence", "available"), **kwargs
+    )
+    AgentLanguage.objects.create(agent=agent, language=language, proficiency=level)
+    return agent.user

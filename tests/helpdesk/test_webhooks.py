@@ -138,6 +138,23 @@ def test_only_subscribed_events_are_sent(receiver, django_capture_on_commit_call
         other.close()
 
 
+def test_a_payload_is_built_only_when_a_subscription_wants_the_event(receiver, django_capture_on_commit_callbacks):
+    built = []
+
+    def payload():
+        built.append(1)
+        return {"ticket": {"id": 1}}
+
+    # given no subscription: nothing is logged and the payload (which reads related rows) is never built
+    assert webhook_event_emit(event="ticket.updated", data=payload) == [] and built == []
+    # given one: it is built once and sent
+    subscribe(receiver, ["ticket.updated"])
+    with django_capture_on_commit_callbacks(execute=True):
+        (delivery,) = webhook_event_emit(event="ticket.updated", data=payload)
+    assert built == [1] and delivery.payload["data"] == {"ticket": {"id": 1}}
+    assert json.loads(receiver.requests[0]["body"])["data"] == {"ticket": {"id": 1}}
+
+
 def test_a_500_is_retried_and_then_succeeds(receiver, django_capture_on_commit_callbacks):
     # given a receiver that answers 500 once, then 200
     subscription = subscribe(receiver, ["ticket.updated"])

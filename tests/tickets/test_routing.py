@@ -3,7 +3,8 @@ import datetime as dt
 import pytest
 import time_machine
 
-from regions.models import AgentLanguage, SourcingRule
+from regions.cache import request_memo
+from regions.models import AgentLanguage, Presence, SourcingRule
 from regions.services import region_set_status
 from tests.factories import (
     AgentFactory,
@@ -92,6 +93,24 @@ def test_capacity_presence_and_language_leave_it_in_the_team_queue(world):
     t = ticket(customer=CustomerFactory(language="en"))
     assert t.assignee is None
     assert routing_summaries(t)[2] == "Team queue of Dublin T1: no available agent speaking en with free capacity"
+
+
+@time_machine.travel(NOW, tick=False)
+def test_in_a_memo_block_the_speakers_are_read_once_and_a_change_to_them_is_seen_at_once(world):
+    # given two English speakers in Dublin, inside one block of work (a simulation)
+    ann = speaker(world["t1_dub"], "en", "native", user__username="ann")
+    bob = speaker(world["t1_dub"], "en", "C1", user__username="bob")
+    with request_memo():
+        # when tickets arrive, the least loaded gets each, loads read every time
+        assert [ticket().assignee for _ in range(3)] == [ann, bob, ann]
+        # then a change to an agent or their languages, made in the block, is seen by the next ticket
+        AgentLanguage.objects.get(agent__user=bob).delete()
+        assert ticket().assignee == ann  # bob has fewer tickets but no longer speaks English
+        AgentLanguage.objects.create(agent=bob.agent, language="en", proficiency="C2")
+        assert ticket().assignee == bob
+        bob.agent.presence = Presence.AWAY
+        bob.agent.save()
+        assert ticket().assignee == ann
 
 
 @time_machine.travel(NOW, tick=False)
